@@ -1,0 +1,198 @@
+"""Workspace, membership, teams, API tokens and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+
+class Workspace(models.Model):
+    """One company using Salesflow; every business row belongs to exactly one."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    base_currency = models.CharField(_("base currency"), max_length=3, default="CNY")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+
+    class Meta:
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspaces")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkspaceOwned(models.Model):
+    """Base of every business row: its workspace, who made and changed it, and a version."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    # The path from this model to the owning user, or None when every member may see the row.
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        abstract = True
+
+
+class Team(WorkspaceOwned):
+    """A node in the workspace's team tree; `path` ("/1/4/9/") makes sub-tree queries one filter."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent team"),
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="team_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("admin")
+    MANAGER = "manager", _("manager")
+    REP = "rep", _("rep")
+
+
+class Membership(WorkspaceOwned):
+    """A user's place in a workspace: role, team, and the teams they manage."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("team"),
+    )
+    manages = models.ManyToManyField(
+        Team, blank=True, related_name="managers", verbose_name=_("manages")
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.workspace_id} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only the SHA-256 of the secret is stored."""
+
+    PREFIX = "sf_"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("membership")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("hint"), max_length=12, editable=False)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class AppendOnly(models.Model):
+    """Rows that record facts: written once, never changed or deleted one by one."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError(f"{type(self).__name__} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{type(self).__name__} is append-only")
+
+
+class AuditRecord(AppendOnly):
+    """Who changed what, when: one row per write, with each changed field's old and new value."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=now, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entity = models.CharField(max_length=40)
+    entity_id = models.BigIntegerField()
+    action = models.CharField(max_length=20)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [models.Index(fields=["workspace", "entity", "entity_id", "at"])]

@@ -1,0 +1,127 @@
+"""The one place that decides which rows an actor may see and what they may change.
+
+A rep sees their own records; a manager sees records owned by members of the teams they
+manage and of every sub-team (and their own); an admin sees the whole workspace. Nobody
+sees another workspace's rows. Pages, the API, exports and reports all read through
+`visible`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from salesflow.core.errors import Forbidden, NotFound, ValidationFailed
+from salesflow.core.models import Membership, Role, Workspace
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which workspace, with which role."""
+
+    membership: Membership
+
+    @classmethod
+    def of(cls, user: User, workspace: Workspace | int) -> Actor:
+        workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+        try:
+            membership = Membership.objects.select_related("user", "workspace").get(
+                user=user, workspace_id=workspace_id, is_active=True
+            )
+        except Membership.DoesNotExist as missing:
+            raise NotFound() from missing
+        return cls(membership)
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.membership.workspace
+
+    @property
+    def workspace_id(self) -> int:
+        return self.membership.workspace_id
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @cached_property
+    def managed_paths(self) -> tuple[str, ...]:
+        if self.role != Role.MANAGER:
+            return ()
+        return tuple(self.membership.manages.values_list("path", flat=True))
+
+    def visible_owner_ids(self) -> QuerySet[Membership, int]:
+        """User ids whose records this actor sees (not used for admins, who see all)."""
+        members = Membership.objects.filter(workspace_id=self.workspace_id)
+        in_scope = Q(user_id=self.user_id)
+        for path in self.managed_paths:
+            in_scope |= Q(team__path__startswith=path)
+        return members.filter(in_scope).values_list("user_id", flat=True)
+
+
+def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
+    """Every row of `source` the actor may see, and no other."""
+    queryset = source._default_manager.all() if isinstance(source, type) else source
+    queryset = queryset.filter(workspace_id=actor.workspace_id)
+    owner_path: str | None = getattr(queryset.model, "scope_owner_path")  # noqa: B009
+    if owner_path is None or actor.is_admin:
+        return queryset
+    if actor.role == Role.MANAGER:
+        return queryset.filter(**{f"{owner_path}__in": actor.visible_owner_ids()})
+    return queryset.filter(**{owner_path: actor.user_id})
+
+
+def get_visible(source: type[M] | QuerySet[M], actor: Actor, pk: object) -> M:
+    """One visible row, or NotFound: another workspace's id looks exactly like a missing one."""
+    try:
+        return visible(source, actor).get(pk=pk)
+    except (ValueError, TypeError) as bad:
+        raise NotFound() from bad
+    except ObjectDoesNotExist as missing:
+        raise NotFound() from missing
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden(_("Only a workspace admin may do this."))
+
+
+def require_manager(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise Forbidden(_("Only a manager or an admin may do this."))
+
+
+def require_can_own(actor: Actor, user_id: int, field_name: str = "owner_id") -> None:
+    """The owner of a record must be an active member the actor may assign work to."""
+    members = Membership.objects.filter(
+        workspace_id=actor.workspace_id, user_id=user_id, is_active=True
+    )
+    if not members.exists():
+        raise ValidationFailed.one(field_name, _("No active member of this workspace has this id."))
+    if actor.is_admin or user_id == actor.user_id:
+        return
+    if actor.role == Role.MANAGER and actor.visible_owner_ids().filter(user_id=user_id).exists():
+        return
+    raise Forbidden(_("You may not assign records to this member."))

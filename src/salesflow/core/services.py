@@ -1,0 +1,150 @@
+"""Workspaces, members, teams and API tokens."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesflow.core import writes
+from salesflow.core.errors import FieldError, NotFound, ValidationFailed
+from salesflow.core.models import ApiToken, Membership, Role, Team, Workspace
+from salesflow.core.money import CURRENCIES
+from salesflow.core.scoping import Actor, require_admin
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as weak:
+        raise ValidationFailed([FieldError("password", m) for m in weak.messages]) from weak
+
+
+@transaction.atomic
+def create_workspace(
+    name: str,
+    *,
+    admin_username: str,
+    admin_password: str,
+    template: str = "b2b7",
+    language: str = "zh-hans",
+    base_currency: str = "CNY",
+    time_zone: str = "Asia/Shanghai",
+) -> Actor:
+    """A new workspace with its first admin, a pipeline from a template and lost reasons."""
+    from salesflow.pipeline.services.pipelines import install_template
+
+    errors: list[FieldError] = []
+    if Workspace.objects.filter(name=name).exists():
+        errors.append(FieldError("name", _("A workspace with this name already exists.")))
+    if base_currency not in CURRENCIES:
+        errors.append(FieldError("base_currency", _("Not an ISO 4217 currency code.")))
+    if time_zone not in available_timezones():
+        errors.append(FieldError("timezone", _("Not a known time zone.")))
+    if errors:
+        raise ValidationFailed(errors)
+    workspace = Workspace(
+        name=name, language=language, base_currency=base_currency, timezone=time_zone
+    )
+    writes.validate(workspace)
+    workspace.save()
+    user = _user(admin_username, admin_password)
+    membership = Membership.objects.create(workspace=workspace, user=user, role=Role.ADMIN)
+    actor = Actor(membership)
+    writes.audit(actor, membership, "create", {"user_id": user.pk, "role": Role.ADMIN})
+    install_template(actor, template, language=language, default=True)
+    return actor
+
+
+def _user(username: str, password: str | None) -> User:
+    """Existing login for this username (password unchanged), or a new one."""
+    users = get_user_model()
+    existing = users.objects.filter(username=username).first()
+    if existing is not None:
+        return existing
+    if not password:
+        raise ValidationFailed.one("password", _("A new user needs a password."))
+    user = users(username=username)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as invalid:
+        raise ValidationFailed(
+            [FieldError("username", m) for msgs in invalid.message_dict.values() for m in msgs]
+        ) from invalid
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def create_team(actor: Actor | None, workspace: Workspace, name: str, parent: Team | None) -> Team:
+    if actor is not None:
+        require_admin(actor)
+    if parent is not None and parent.workspace_id != workspace.pk:
+        raise NotFound()
+    team = Team(workspace=workspace, name=name, parent=parent, path="/")
+    writes.create(actor, team, exclude=["path"])
+    team.path = f"{parent.path if parent else '/'}{team.pk}/"
+    Team.objects.filter(pk=team.pk).update(path=team.path)
+    return team
+
+
+@transaction.atomic
+def add_member(
+    actor: Actor | None,
+    workspace: Workspace,
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    team: Team | None = None,
+    manages: list[Team] | None = None,
+) -> Membership:
+    """Add a login to the workspace (creating the user if new) with a role and team."""
+    if actor is not None:
+        require_admin(actor)
+    if role not in Role.values:
+        raise ValidationFailed.one("role", _("Choose admin, manager or rep."))
+    for t in [team, *(manages or [])]:
+        if t is not None and t.workspace_id != workspace.pk:
+            raise NotFound()
+    user = _user(username, password)
+    if Membership.objects.filter(workspace=workspace, user=user).exists():
+        raise ValidationFailed.one("username", _("This user is already a member."))
+    membership = Membership(workspace=workspace, user=user, role=role, team=team)
+    writes.create(actor, membership)
+    if manages:
+        membership.manages.set(manages)
+    return membership
+
+
+@transaction.atomic
+def create_token(membership: Membership, name: str = "") -> str:
+    """Issue a token; the secret is returned once and only its hash is kept."""
+    raw = ApiToken.new_secret()
+    ApiToken.objects.create(
+        membership=membership, key_hash=ApiToken.hash(raw), hint=raw[:7], name=name
+    )
+    return raw
+
+
+def actor_for_token(raw: str) -> Actor | None:
+    """The actor a bearer token speaks for, or None for an unknown or revoked token."""
+    token = (
+        ApiToken.objects.select_related("membership__user", "membership__workspace")
+        .filter(key_hash=ApiToken.hash(raw), membership__is_active=True)
+        .first()
+    )
+    if token is None or not token.membership.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Actor(token.membership)
