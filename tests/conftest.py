@@ -1,9 +1,9 @@
 """Shared fixtures: a workspace with a team tree (admin, managers, reps) and a second workspace.
 
-    Sales (manager: boss)
-    ├── East (manager: east_manager) ── rep_east
-    │   └── Shanghai ── rep_shanghai
-    └── West ── rep_west
+Sales (manager: boss)
+├── East (manager: east_manager) ── rep_east
+│   └── Shanghai ── rep_shanghai
+└── West ── rep_west
 """
 
 from __future__ import annotations

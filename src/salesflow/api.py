@@ -2,4 +2,22 @@
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Salesflow API", version="1", urls_namespace="api-v1")
+from salesflow.activities.api import activities
+from salesflow.core.api import BearerToken, register_error_handlers
+from salesflow.customers.api import contacts, customers
+from salesflow.pipeline.api import deals, lost_reasons, pipelines
+
+api = NinjaAPI(
+    title="Salesflow API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    description="Send `Authorization: Bearer <token>`. Lists page with `limit` and `cursor`.",
+)
+register_error_handlers(api)
+api.add_router("/customers", customers)
+api.add_router("/contacts", contacts)
+api.add_router("/pipelines", pipelines)
+api.add_router("/lost-reasons", lost_reasons)
+api.add_router("/deals", deals)
+api.add_router("/activities", activities)

@@ -40,16 +40,17 @@ def _clean(actor: Actor, activity: Activity, data: Mapping[str, Any]) -> dict[st
         values["customer"] = writes.reference(
             actor, Customer, values.pop("customer_id"), "customer_id"
         )
-    if values.get("contact_id") is not None:
-        values["contact"] = writes.reference(actor, Contact, values.pop("contact_id"), "contact_id")
-    if values.get("deal_id") is not None:
-        values["deal"] = writes.reference(actor, Deal, values.pop("deal_id"), "deal_id")
+    for model, name in ((Contact, "contact"), (Deal, "deal")):
+        if f"{name}_id" in values:
+            pk = values.pop(f"{name}_id")
+            values[name] = None if pk is None else writes.reference(actor, model, pk, f"{name}_id")
     customer_id = values["customer"].pk if "customer" in values else activity.customer_id
     errors = []
-    contact = values.get("contact", activity.contact if activity.contact_id else None)
+    # A link cleared in this write must not be checked against the new customer.
+    contact = values.get("contact", activity.contact)
     if contact is not None and contact.customer_id != customer_id:
         errors.append(FieldError("contact_id", _("This contact works for another customer.")))
-    deal = values.get("deal", activity.deal if activity.deal_id else None)
+    deal = values.get("deal", activity.deal)
     if deal is not None and deal.customer_id != customer_id:
         errors.append(FieldError("deal_id", _("This deal belongs to another customer.")))
     if errors:

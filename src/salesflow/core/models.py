@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Workspace(models.Model):
@@ -155,6 +158,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.name or self.membership_id})"
+
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -164,8 +170,28 @@ class ApiToken(models.Model):
         return cls.PREFIX + secrets.token_urlsafe(32)
 
 
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    """Bulk edits would bypass `AppendOnly.save`, so they are refused here as well.
+
+    Rows still go when their owner does: Django's cascade deletes without calling `delete()`.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError(f"{self.model.__name__} is append-only")
+
+    def bulk_update(
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        raise TypeError(f"{self.model.__name__} is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.model.__name__} is append-only")
+
+
 class AppendOnly(models.Model):
-    """Rows that record facts: written once, never changed or deleted one by one."""
+    """Rows that record facts: written once, never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -196,3 +222,6 @@ class AuditRecord(AppendOnly):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         indexes = [models.Index(fields=["workspace", "entity", "entity_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity}#{self.entity_id} @ {self.at:%Y-%m-%d %H:%M}"

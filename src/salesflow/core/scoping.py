@@ -115,10 +115,13 @@ def require_manager(actor: Actor) -> None:
 
 def require_can_own(actor: Actor, user_id: int, field_name: str = "owner_id") -> None:
     """The owner of a record must be an active member the actor may assign work to."""
-    members = Membership.objects.filter(
-        workspace_id=actor.workspace_id, user_id=user_id, is_active=True
-    )
-    if not members.exists():
+    try:
+        is_member = Membership.objects.filter(
+            workspace_id=actor.workspace_id, user_id=user_id, is_active=True
+        ).exists()
+    except (ValueError, TypeError):  # not an id at all, e.g. a username sent by mistake
+        is_member = False
+    if not is_member:
         raise ValidationFailed.one(field_name, _("No active member of this workspace has this id."))
     if actor.is_admin or user_id == actor.user_id:
         return

@@ -7,8 +7,9 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models, router
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,15 +51,59 @@ def audit(
 
 def validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
     """Run the model's own field and constraint checks; report each failing field."""
+    skipped = set(exclude)
+    found: dict[str, list[str]] = {}
     try:
-        obj.full_clean(exclude=list(exclude), validate_unique=True)
+        obj.full_clean(exclude=skipped, validate_unique=True, validate_constraints=False)
     except ValidationError as invalid:
+        found = invalid.message_dict
+    for name, message in _text_too_long(obj, skipped) + _constraint_errors(obj, skipped | {*found}):
+        found.setdefault(name, []).append(message)
+    if found:
         errors = [
             FieldError(_api_field(obj, name), message)
-            for name, messages in invalid.message_dict.items()
+            for name, messages in found.items()
             for message in messages
         ]
-        raise ValidationFailed(errors) from invalid
+        raise ValidationFailed(errors)
+
+
+def _constraint_errors(obj: models.Model, exclude: set[str]) -> list[tuple[str, str]]:
+    """The model's constraints, each violation filed under the field it is about.
+
+    Django files a constraint over several fields under "__all__"; but within a workspace a
+    clash of (workspace, name) is a fact about the name, and the client should hear so.
+    """
+    using = router.db_for_write(type(obj), instance=obj)
+    errors: list[tuple[str, str]] = []
+    for model, constraints in obj.get_constraints():
+        for constraint in constraints:
+            try:
+                # django-stubs does not declare BaseConstraint.validate (Django >= 4.1 has it).
+                constraint.validate(model, obj, exclude=exclude, using=using)  # type: ignore[attr-defined]
+            except ValidationError as violated:
+                fields = [f for f in getattr(constraint, "fields", ()) if f != "workspace"]
+                name = fields[0] if len(fields) == 1 else NON_FIELD_ERRORS
+                errors.extend((name, message) for message in violated.messages)
+    return errors
+
+
+def _text_too_long(obj: models.Model, exclude: set[str]) -> list[tuple[str, str]]:
+    """Django enforces a TextField's max_length only in forms; our writes must enforce it too."""
+    errors: list[tuple[str, str]] = []
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if (
+            isinstance(field, models.TextField)
+            and field.max_length is not None
+            and field.name not in exclude
+            and isinstance(value, str)
+        ):
+            try:
+                MaxLengthValidator(field.max_length)(value)
+            except ValidationError as too_long:
+                errors.extend((field.name, message) for message in too_long.messages)
+    return errors
 
 
 def _api_field(obj: models.Model, name: str) -> str:
@@ -67,7 +112,7 @@ def _api_field(obj: models.Model, name: str) -> str:
         return name
     try:
         field = obj._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - a non-field key reported by clean()
+    except Exception:  # a non-field key reported by clean()
         return name
     return field.attname if isinstance(field, models.ForeignKey) else name
 
@@ -146,7 +191,7 @@ def update(
     obj.version = current + 1
     obj.updated_at = now
     obj.updated_by_id = actor.user_id if actor else None
-    audit(actor, obj, action, {k: v for k, v in changes.items()})
+    audit(actor, obj, action, dict(changes))
     return obj
 
 
@@ -173,8 +218,7 @@ def reference(actor: Actor, model: type[M], pk: object, field_name: str) -> M:
     except (model.DoesNotExist, ValueError, TypeError) as missing:
         raise ValidationFailed.one(
             field_name,
-            _("No %(entity)s visible to you has this id.")
-            % {"entity": model._meta.verbose_name},
+            _("No %(entity)s visible to you has this id.") % {"entity": model._meta.verbose_name},
         ) from missing
 
 

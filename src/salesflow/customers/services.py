@@ -38,7 +38,6 @@ CONTACT_FIELDS = frozenset(
 )
 
 
-
 @transaction.atomic
 def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)

@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.models import AppendOnly, Workspace, WorkspaceOwned
-from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS, validate_currency, validate_not_negative
+from salesflow.core.money import (
+    DECIMAL_PLACES,
+    MAX_DIGITS,
+    validate_currency,
+    validate_not_negative,
+)
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -121,7 +126,10 @@ class Deal(WorkspaceOwned):
         Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage")
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     amount = models.DecimalField(
         _("amount"),

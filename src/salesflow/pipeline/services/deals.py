@@ -93,10 +93,16 @@ def _clean(actor: Actor, deal: Deal, data: Mapping[str, Any]) -> dict[str, Any]:
         values["customer"] = writes.reference(
             actor, Customer, values.pop("customer_id"), "customer_id"
         )
-    if values.get("contact_id") is not None:
-        values["contact"] = writes.reference(actor, Contact, values.pop("contact_id"), "contact_id")
+    if "contact_id" in values:
+        contact_id = values.pop("contact_id")
+        values["contact"] = (
+            None
+            if contact_id is None
+            else writes.reference(actor, Contact, contact_id, "contact_id")
+        )
     customer_id = values["customer"].pk if "customer" in values else deal.customer_id
-    contact = values.get("contact", deal.contact if deal.contact_id else None)
+    # A contact cleared in this write must not be checked against the new customer.
+    contact = values.get("contact", deal.contact)
     if contact is not None and contact.customer_id != customer_id:
         errors.append(FieldError("contact_id", _("This contact works for another customer.")))
     if "owner_id" in values and values["owner_id"] != deal.owner_id:
@@ -133,7 +139,9 @@ def _checklist_errors(deal: Deal, checklist: object) -> list[FieldError]:
     return errors
 
 
-def _record(actor: Actor | None, deal: Deal, from_stage: Stage | None, at: datetime.datetime) -> None:
+def _record(
+    actor: Actor | None, deal: Deal, from_stage: Stage | None, at: datetime.datetime
+) -> None:
     StageChange.objects.create(
         workspace_id=deal.workspace_id,
         deal=deal,

@@ -35,11 +35,8 @@ STAGE_FIELDS = frozenset(
 )
 
 
-
 @transaction.atomic
-def install_template(
-    actor: Actor, key: str, *, language: str, default: bool = False
-) -> Pipeline:
+def install_template(actor: Actor, key: str, *, language: str, default: bool = False) -> Pipeline:
     """Create a pipeline, its stages and any missing lost reasons from a shipped template."""
     require_admin(actor)
     template = TEMPLATES.get(key)
@@ -47,9 +44,7 @@ def install_template(
         raise ValidationFailed.one(
             "template", _("Choose one of: %(keys)s.") % {"keys": ", ".join(TEMPLATES)}
         )
-    pipeline = create_pipeline(
-        actor, {"name": template.name.get(language), "is_default": default}
-    )
+    pipeline = create_pipeline(actor, {"name": template.name.get(language), "is_default": default})
     for position, stage in enumerate(template.stages, start=1):
         create_stage(
             actor,
@@ -96,9 +91,7 @@ def update_pipeline(
     writes.only(data, PIPELINE_FIELDS)
     pipeline = writes.lock(actor, Pipeline, pipeline_id, version)
     if data.get("is_default") is False and pipeline.is_default:
-        raise ValidationFailed.one(
-            "is_default", _("Make another pipeline the default instead.")
-        )
+        raise ValidationFailed.one("is_default", _("Make another pipeline the default instead."))
     if data.get("is_default") and not pipeline.is_default:
         _clear_default(actor)
     return writes.update(actor, pipeline, writes.apply(pipeline, data))
