@@ -64,3 +64,36 @@ install_env() {
   echo "$digest" >"$stamp"
   echo "Installed the locked dependencies and salesflow into .venv."
 }
+
+# Installs the locked npm packages (when the lock changed) and copies the files pages load.
+build_assets() {
+  local web="$ROOT/src/salesflow/web" vendor="$ROOT/src/salesflow/web/static/vendor"
+  command -v npm >/dev/null 2>&1 ||
+    die "npm is needed for the front-end packages; on Debian/Ubuntu: apt-get install nodejs npm"
+  local stamp="$web/node_modules/.salesflow-installed" digest
+  digest=$(cksum <"$web/package-lock.json")
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$digest" >"$stamp"
+  fi
+  mkdir -p "$vendor"
+  cp "$web/node_modules/htmx.org/dist/htmx.min.js" \
+    "$web/node_modules/sortablejs/Sortable.min.js" \
+    "$web/node_modules/echarts/dist/echarts.min.js" "$vendor/"
+  echo "Front-end packages are in src/salesflow/web/static/vendor/."
+}
+
+# Makes sure the Debian packages the tests use are installed (installing them as root):
+# chromium for the browser tests, gettext for the translation check.
+ensure_test_tools() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  command -v chromium >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 ||
+    die "the tests need ${missing[*]}: as root, apt-get update && apt-get install -y ${missing[*]}"
+}

@@ -35,7 +35,8 @@ def _rows(
     for values in model._default_manager.filter(workspace=workspace).order_by("id").values():
         del values["id"], values["workspace_id"]
         for key, translate in remap.items():
-            values[key] = translate(values[key])
+            if key in values:
+                values[key] = translate(values[key])
         rows.append(tuple(sorted(values.items())))
     return rows
 

@@ -283,7 +283,9 @@ def close_deal(
     target = first_stage(pipeline, outcome)
     if target is None:
         raise ValidationFailed.one(
-            "outcome", _("This pipeline has no %(kind)s stage.") % {"kind": outcome}
+            "outcome",
+            _("This pipeline has no stage of the kind “%(kind)s”.")
+            % {"kind": StageKind(outcome).label},
         )
     now = timezone.now()
     if outcome == StageKind.WON:

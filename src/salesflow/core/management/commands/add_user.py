@@ -76,7 +76,7 @@ class Command(BaseCommand):
         message = _("Added %(username)s to “%(workspace)s” as %(role)s.") % {
             "username": options["username"],
             "workspace": workspace.name,
-            "role": options["role"],
+            "role": Role(options["role"]).label,
         }
         if created:
             message += " " + _("New teams: %(teams)s.") % {"teams": ", ".join(created)}
