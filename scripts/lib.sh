@@ -84,11 +84,13 @@ build_assets() {
 }
 
 # Makes sure the Debian packages the tests use are installed (installing them as root):
-# chromium for the browser tests, gettext for the translation check.
+# chromium for the browser tests (with a CJK font for the screenshots), gettext for the
+# translation check.
 ensure_test_tools() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
   ((${#missing[@]})) || return 0
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} from Debian"

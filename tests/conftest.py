@@ -27,6 +27,15 @@ PASSWORD = "Correct-horse-9"
 _names = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings: Any) -> None:
+    """Pages find static files where they lie: tests do not run collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @dataclass
 class World:
     admin: Actor

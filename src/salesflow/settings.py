@@ -69,11 +69,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "django_htmx",
     "salesflow.core",
     "salesflow.customers",
     "salesflow.pipeline",
     "salesflow.activities",
     "salesflow.demo",
+    "salesflow.web",
 ]
 
 MIDDLEWARE = [
@@ -85,10 +87,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "salesflow.web.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "salesflow.urls"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 WSGI_APPLICATION = "salesflow.wsgi.application"
 ASGI_APPLICATION = "salesflow.asgi.application"
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from salesflow.api import api
 from salesflow.core.views import healthz
@@ -6,4 +6,5 @@ from salesflow.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("", include("salesflow.web.urls")),
 ]

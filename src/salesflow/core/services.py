@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -148,3 +150,23 @@ def actor_for_token(raw: str) -> Actor | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return Actor(token.membership)
+
+
+@transaction.atomic
+def set_preferences(
+    user: User, *, language: str | None = None, time_zone: str | None = None
+) -> None:
+    """A user's own language and time zone, kept on each of their memberships."""
+    changes: dict[str, str] = {}
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationFailed.one("language", _("Choose a language Salesflow speaks."))
+        changes["language"] = language
+    if time_zone is not None:
+        if time_zone and time_zone not in available_timezones():
+            raise ValidationFailed.one("timezone", _("Choose a time zone from the list."))
+        changes["timezone"] = time_zone
+    if changes:
+        Membership.objects.filter(user=user).update(
+            **changes, updated_at=timezone.now(), version=F("version") + 1
+        )
