@@ -57,21 +57,30 @@ class KeysetPagination(PaginationBase):
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        ordering: str = pagination.ordering
-        descending = ordering.startswith("-")
-        field = queryset.model._meta.get_field(ordering.removeprefix("-"))
-        assert isinstance(field, Field)
-        rows = queryset.order_by(*_order(field, descending))
-        if pagination.cursor:
-            value, last_id = _decode(pagination.cursor, ordering, field)
-            rows = rows.filter(_after(field, descending, value, last_id))
-        page = list(rows[: pagination.limit + 1])
-        next_cursor = None
-        if len(page) > pagination.limit:
-            page = page[: pagination.limit]
-            last = page[-1]
-            next_cursor = _encode(ordering, getattr(last, field.attname), last.pk)
+        page, next_cursor = keyset_page(
+            queryset, pagination.ordering, pagination.cursor, pagination.limit
+        )
         return {"items": page, "next_cursor": next_cursor}
+
+
+def keyset_page(
+    queryset: QuerySet[Any], ordering: str, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of rows after `cursor` in `ordering`, and the cursor of the next page."""
+    descending = ordering.startswith("-")
+    field = queryset.model._meta.get_field(ordering.removeprefix("-"))
+    assert isinstance(field, Field)
+    rows = queryset.order_by(*_order(field, descending))
+    if cursor:
+        value, last_id = _decode(cursor, ordering, field)
+        rows = rows.filter(_after(field, descending, value, last_id))
+    page = list(rows[: limit + 1])
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        last = page[-1]
+        next_cursor = _encode(ordering, getattr(last, field.attname), last.pk)
+    return page, next_cursor
 
 
 def _order(field: Field[Any, Any], descending: bool) -> tuple[OrderBy, OrderBy]:

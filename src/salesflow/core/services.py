@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from salesflow.core import writes
 from salesflow.core.errors import FieldError, NotFound, ValidationFailed
 from salesflow.core.models import ApiToken, Membership, Role, Team, Workspace
 from salesflow.core.money import CURRENCIES
-from salesflow.core.scoping import Actor, require_admin
+from salesflow.core.scoping import Actor, require_admin, visible
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -125,6 +127,116 @@ def add_member(
     if manages:
         membership.manages.set(manages)
     return membership
+
+
+MEMBER_FIELDS = frozenset({"role", "team_id", "manages", "is_active"})
+TEAM_FIELDS = frozenset({"name", "parent_id"})
+
+
+@transaction.atomic
+def update_member(
+    actor: Actor, membership_id: int, version: int | None, data: Mapping[str, Any]
+) -> Membership:
+    """Change a member's role, team, managed teams or active state; never the last admin's."""
+    require_admin(actor)
+    writes.only(data, MEMBER_FIELDS)
+    membership = writes.lock(actor, Membership, membership_id, version)
+    values: dict[str, Any] = {k: v for k, v in data.items() if k in {"role", "is_active"}}
+    if "role" in values and values["role"] not in Role.values:
+        raise ValidationFailed.one("role", _("Choose admin, manager or rep."))
+    if "team_id" in data:
+        values["team"] = (
+            None
+            if data["team_id"] is None
+            else writes.reference(actor, Team, data["team_id"], "team_id")
+        )
+    manages = None
+    if "manages" in data:
+        manages = [writes.reference(actor, Team, pk, "manages") for pk in data["manages"]]
+    stays_admin = values.get("role", membership.role) == Role.ADMIN and values.get(
+        "is_active", membership.is_active
+    )
+    if membership.role == Role.ADMIN and membership.is_active and not stays_admin:
+        _require_another_admin(actor, membership)
+    changes = writes.apply(membership, values)
+    if manages is not None:
+        old = sorted(membership.manages.values_list("pk", flat=True))
+        new = sorted({t.pk for t in manages})
+        if old != new:
+            membership.manages.set(manages)
+            changes["manages"] = [old, new]
+    if not changes:
+        return membership
+    # One audit record for fields and managed teams together; the row is locked, so the
+    # version check already happened in writes.lock.
+    writes.validate(membership)
+    membership.updated_at = timezone.now()
+    membership.updated_by_id = actor.user_id
+    membership.version += 1
+    scalars = [name for name in changes if name != "manages"]
+    membership.save(update_fields=[*scalars, "version", "updated_at", "updated_by"])
+    writes.audit(actor, membership, "update", changes)
+    return membership
+
+
+def _require_another_admin(actor: Actor, leaving: Membership) -> None:
+    """Lock the workspace's active admins, so two admins cannot demote each other at once."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(workspace_id=actor.workspace_id, role=Role.ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if not set(admins) - {leaving.pk}:
+        raise ValidationFailed.one(
+            "role", _("A workspace needs at least one active admin: make someone else admin first.")
+        )
+
+
+@transaction.atomic
+def update_team(actor: Actor, team_id: int, version: int | None, data: Mapping[str, Any]) -> Team:
+    """Rename a team or move it under another parent, rewriting the path of its whole sub-tree."""
+    require_admin(actor)
+    writes.only(data, TEAM_FIELDS)
+    team = writes.lock(actor, Team, team_id, version)
+    values: dict[str, Any] = {k: v for k, v in data.items() if k == "name"}
+    old_path = team.path
+    if "parent_id" in data:
+        parent = (
+            None
+            if data["parent_id"] is None
+            else writes.reference(actor, Team, data["parent_id"], "parent_id")
+        )
+        if parent is not None and parent.path.startswith(old_path):
+            raise ValidationFailed.one(
+                "parent_id", _("A team cannot move under itself or one of its sub-teams.")
+            )
+        values["parent"] = parent
+        values["path"] = f"{parent.path if parent else '/'}{team.pk}/"
+    writes.update(actor, team, writes.apply(team, values))
+    if team.path != old_path:
+        descendants = (
+            visible(Team, actor)
+            .select_for_update()
+            .filter(path__startswith=old_path)
+            .exclude(pk=team.pk)
+        )
+        for sub_team in descendants:
+            new_path = team.path + sub_team.path.removeprefix(old_path)
+            writes.update(actor, sub_team, writes.apply(sub_team, {"path": new_path}))
+    return team
+
+
+@transaction.atomic
+def delete_team(actor: Actor, team_id: int, version: int | None = None) -> None:
+    """Delete a team nobody belongs to, manages, or hangs below."""
+    require_admin(actor)
+    team = writes.lock(actor, Team, team_id, version)
+    if team.children.exists() or team.members.exists() or team.managers.exists():
+        raise ValidationFailed.one(
+            "id",
+            _("Only an empty team can be deleted: it still has members, managers or sub-teams."),
+        )
+    writes.delete(actor, team)
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 from ninja import FilterLookup, FilterSchema
 
+from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
 
@@ -44,3 +46,31 @@ def contacts(actor: Actor, filters: ContactFilter) -> QuerySet[Contact]:
 
 def contact(actor: Actor, contact_id: int) -> Contact:
     return get_visible(Contact, actor, contact_id)
+
+
+def matching(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """Customers whose name, phone or email contains the text (what a rep types to find one)."""
+    text = text.strip()
+    if not text:
+        return customers
+    return customers.filter(
+        Q(name__icontains=text) | Q(phone__contains=text) | Q(email__icontains=text)
+    )
+
+
+def facet_values(actor: Actor, field: str) -> list[str]:
+    """The distinct non-empty values of a free-text field among the customers the actor sees."""
+    values = visible(Customer, actor).exclude(**{field: ""}).values_list(field, flat=True)
+    return list(values.order_by(field).distinct())
+
+
+def assignable_owners(actor: Actor) -> QuerySet[User]:
+    """Active members whose records the actor sees, and so may own what the actor creates."""
+    members = Membership.objects.filter(workspace_id=actor.workspace_id, is_active=True)
+    if not actor.is_admin:
+        members = members.filter(user_id__in=actor.visible_owner_ids())
+    return User.objects.filter(pk__in=members.values("user_id")).order_by("username")
+
+
+def customer_contacts(actor: Actor, customer: Customer) -> QuerySet[Contact]:
+    return visible(Contact, actor).filter(customer=customer).order_by("name", "id")

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from salesflow.web import views
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("workspace/", views.switch_workspace, name="switch_workspace"),
+    path("deals/", include("salesflow.pipeline.urls")),
+    path("customers/", include("salesflow.customers.urls")),
+    path("activities/", include("salesflow.activities.urls")),
+    path("settings/", include("salesflow.core.urls")),
 ]

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import writes
-from salesflow.core.errors import FieldError, ValidationFailed
+from salesflow.core.errors import Conflict, FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_admin, visible
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageKind
 from salesflow.pipeline.templates import TEMPLATES
@@ -36,15 +37,22 @@ STAGE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def install_template(actor: Actor, key: str, *, language: str, default: bool = False) -> Pipeline:
-    """Create a pipeline, its stages and any missing lost reasons from a shipped template."""
+def install_template(
+    actor: Actor, key: str, *, language: str, default: bool = False, name: str = ""
+) -> Pipeline:
+    """Create a pipeline, its stages and any missing lost reasons from a shipped template.
+
+    `name` replaces the template's own name, e.g. when a workspace installs one twice.
+    """
     require_admin(actor)
     template = TEMPLATES.get(key)
     if template is None:
         raise ValidationFailed.one(
             "template", _("Choose one of: %(keys)s.") % {"keys": ", ".join(TEMPLATES)}
         )
-    pipeline = create_pipeline(actor, {"name": template.name.get(language), "is_default": default})
+    pipeline = create_pipeline(
+        actor, {"name": name or template.name.get(language), "is_default": default}
+    )
     for position, stage in enumerate(template.stages, start=1):
         create_stage(
             actor,
@@ -178,6 +186,39 @@ def delete_stage(actor: Actor, stage_id: int, version: int | None = None) -> Non
     if stage.deals.exists():
         raise ValidationFailed.one("id", _("Move this stage's deals elsewhere first."))
     writes.delete(actor, stage)
+
+
+@transaction.atomic
+def reorder_stages(
+    actor: Actor, pipeline_id: int, version: int | None, stage_ids: list[int]
+) -> Pipeline:
+    """Put all of a pipeline's stages in the given order at once, or change nothing.
+
+    The pipeline row is locked at the version the client read and its version is bumped, so
+    of two reorders sent from the same screen only the first is written; a list that does not
+    name exactly the pipeline's current stages means the client's screen is out of date.
+    Stage positions carry no uniqueness constraint, so the rows are renumbered in place.
+    """
+    require_admin(actor)
+    pipeline = writes.lock(actor, Pipeline, pipeline_id, version)
+    stages = {s.pk: s for s in pipeline.stages.select_for_update().order_by("position", "id")}
+    if len(stage_ids) != len(set(stage_ids)) or set(stage_ids) != set(stages):
+        raise Conflict(
+            pipeline.version, _("The stages of this pipeline changed. Reload it and try again.")
+        )
+    before = list(stages)
+    for position, stage_id in enumerate(stage_ids, start=1):
+        stage = stages[stage_id]
+        writes.update(actor, stage, writes.apply(stage, {"position": position}))
+    if before != stage_ids:
+        written = Pipeline.objects.filter(pk=pipeline.pk, version=pipeline.version).update(
+            version=F("version") + 1, updated_at=timezone.now(), updated_by_id=actor.user_id
+        )
+        if written != 1:
+            raise Conflict(pipeline.version)
+        pipeline.version += 1
+        writes.audit(actor, pipeline, "reorder", {"stage_ids": [before, stage_ids]})
+    return pipeline
 
 
 def first_stage(pipeline: Pipeline, kind: str = StageKind.OPEN) -> Stage | None:

@@ -1,0 +1,164 @@
+"""Forms of the customer pages: they parse the input; the services decide what is valid."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.db import models
+from django.db.models import QuerySet
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from salesflow.core.errors import ValidationFailed
+from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
+
+CUSTOMER_FORM_FIELDS = (
+    "name",
+    "kind",
+    "owner",
+    "tier",
+    "lifecycle",
+    "industry",
+    "size",
+    "region",
+    "source_channel",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "notes",
+)
+CONTACT_FORM_FIELDS = ("name", "title", "birthday", "decision_role", "notes")
+
+SORTS = {
+    "name": _("Name A–Z"),
+    "-updated_at": _("Recently updated"),
+    "-created_at": _("Newest first"),
+    "created_at": _("Oldest first"),
+}
+
+
+def show_service_errors(form: forms.Form, failed: ValidationFailed) -> None:
+    """File each error of a service under the form field it is about (`owner_id` → owner)."""
+    cleaned = dict(form.cleaned_data)
+    for error in failed.errors:
+        field, *index = error.field.split(".")
+        name = field.removesuffix("_id")
+        message = str(error.message)
+        if index and index[0].isdigit() and isinstance(cleaned.get(name), str):
+            # An error about one phone or email of a list names the entry it is about.
+            entries = split_entries(cleaned[name])
+            if int(index[0]) < len(entries):
+                message = f"{entries[int(index[0])]}: {message}"
+        form.add_error(name if name in form.fields else None, message)
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+    )
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    lifecycle = forms.ChoiceField(label=_("Lifecycle"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    source_channel = forms.ChoiceField(label=_("Source channel"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any, *, owners: QuerySet[User], facets: dict[str, list[str]]) -> None:
+        super().__init__(data)
+        any_value = [("", _("Any"))]
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = owners
+        for name, choices in (("tier", Tier), ("lifecycle", Lifecycle), ("kind", CustomerKind)):
+            self._choices(name, any_value + list(choices.choices))
+        for name, values in facets.items():
+            self._choices(name, any_value + [(value, value) for value in values])
+
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+def _form_field(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
+    """A website typed without a scheme is taken to be https."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    form_field = field.formfield(**kwargs)
+    assert form_field is not None
+    return form_field
+
+
+class CustomerForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = fields_for_model(Customer, CUSTOMER_FORM_FIELDS, formfield_callback=_form_field)
+        self.fields.update(fields)
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = owners
+        owner_field.empty_label = None
+        self.fields["tier"].help_text = _("A: key account, B: regular, C: occasional.")
+        self.fields["lifecycle"].help_text = _("Prospect until the first order is won.")
+        self.fields["phone"].help_text = _("With the area or country code, e.g. +86 21 5555 0100.")
+        self.fields["notes"].widget.attrs["rows"] = 4
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in CUSTOMER_FORM_FIELDS if name != "owner"}
+        data["owner_id"] = self.cleaned_data["owner"].pk
+        return data
+
+
+def split_entries(text: str) -> list[str]:
+    """Phones or emails typed one per line or separated by commas (ASCII or Chinese)."""
+    return [entry.strip() for entry in re.split(r"[\n,;，；]", text) if entry.strip()]
+
+
+class ContactForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    phones = forms.CharField(
+        label=_("Phones"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line or separated by commas."),
+    )
+    emails = forms.CharField(
+        label=_("Emails"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line or separated by commas."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = fields_for_model(Contact, fields=CONTACT_FORM_FIELDS)
+        fields["birthday"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        fields["notes"].widget.attrs["rows"] = 3
+        ordered = {"name": fields.pop("name"), "title": fields.pop("title")}
+        ordered.update({"phones": self.fields.pop("phones"), "emails": self.fields.pop("emails")})
+        self.fields.update(ordered | fields)
+
+    @staticmethod
+    def initial_of(contact: Contact) -> dict[str, Any]:
+        initial = {name: getattr(contact, name) for name in CONTACT_FORM_FIELDS}
+        initial.update(
+            version=contact.version,
+            phones="\n".join(contact.phones),
+            emails="\n".join(contact.emails),
+        )
+        return initial
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in CONTACT_FORM_FIELDS}
+        data["phones"] = split_entries(self.cleaned_data["phones"])
+        data["emails"] = split_entries(self.cleaned_data["emails"])
+        return data

@@ -1,0 +1,219 @@
+"""Customer pages: the list, the create and edit forms, contacts and the customer 360 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from salesflow.activities import queries as activity_queries
+from salesflow.activities.forms import QuickLogForm
+from salesflow.core.errors import Conflict, NotFound, ValidationFailed
+from salesflow.core.pagination import keyset_page
+from salesflow.core.scoping import visible
+from salesflow.customers import queries, services
+from salesflow.customers.forms import (
+    CUSTOMER_FORM_FIELDS,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    show_service_errors,
+)
+from salesflow.customers.models import Contact, Customer
+from salesflow.pipeline.models import Deal
+from salesflow.web.pages import PageRequest, fragment_or_page, page
+
+PAGE_SIZE = 25
+FACETS = ("industry", "region", "source_channel")
+
+
+@page()
+def customer_list(request: PageRequest) -> HttpResponse:
+    actor = request.actor
+    form = CustomerFilterForm(
+        request.GET,
+        owners=queries.assignable_owners(actor),
+        facets={name: queries.facet_values(actor, name) for name in FACETS},
+    )
+    customers: list[Customer] = []
+    next_cursor = None
+    if form.is_valid():
+        chosen = form.cleaned_data
+        filters = queries.CustomerFilter(
+            owner_id=chosen["owner"].pk if chosen["owner"] else None,
+            **{name: chosen[name] or None for name in ("tier", "lifecycle", "kind", *FACETS)},
+        )
+        rows = queries.matching(queries.customers(actor, filters), chosen["q"])
+        customers, next_cursor = keyset_page(
+            rows.select_related("owner"), chosen["sort"] or "name", chosen["cursor"], PAGE_SIZE
+        )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "customers": customers,
+        "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
+        "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
+    }
+    return fragment_or_page(
+        request, "customers/_results.html", "customers/customer_list.html", context
+    )
+
+
+def _with(query: Any, **values: str) -> str:
+    query = query.copy()
+    for name, value in values.items():
+        query[name] = value
+    return str(query.urlencode())
+
+
+@page("GET", "POST")
+def customer_create(request: PageRequest) -> HttpResponse:
+    owners = queries.assignable_owners(request.actor)
+    if request.method == "GET":
+        form = CustomerForm(owners=owners, initial={"owner": request.actor.user_id})
+        return _customer_form(request, form, None)
+    form = CustomerForm(request.POST, owners=owners)
+    if form.is_valid():
+        try:
+            customer = services.create_customer(request.actor, form.service_data())
+        except ValidationFailed as failed:
+            show_service_errors(form, failed)
+        else:
+            return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
+    return _customer_form(request, form, None, status=422)
+
+
+@page("GET", "POST")
+def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
+    customer = queries.customer(request.actor, customer_id)
+    owners = queries.assignable_owners(request.actor) | _owner_of(customer)
+    if request.method == "GET":
+        initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
+        initial.update(owner=customer.owner_id, version=customer.version)
+        return _customer_form(request, CustomerForm(owners=owners, initial=initial), customer)
+    form = CustomerForm(request.POST, owners=owners)
+    if form.is_valid():
+        try:
+            services.update_customer(
+                request.actor, customer.pk, form.cleaned_data["version"], form.service_data()
+            )
+        except ValidationFailed as failed:
+            show_service_errors(form, failed)
+        except Conflict:
+            return _customer_form(request, form, customer, status=409, conflict=True)
+        else:
+            return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
+    return _customer_form(request, form, customer, status=422)
+
+
+def _owner_of(customer: Customer) -> QuerySet[User]:
+    """The current owner stays a valid choice even when the editor could not assign them."""
+    return User.objects.filter(pk=customer.owner_id)
+
+
+def _customer_form(
+    request: PageRequest,
+    form: CustomerForm,
+    customer: Customer | None,
+    *,
+    status: int = 200,
+    conflict: bool = False,
+) -> HttpResponse:
+    context = {"form": form, "customer": customer, "conflict": conflict}
+    return render(request, "customers/customer_form.html", context, status=status)
+
+
+@page()
+def customer_detail(request: PageRequest, customer_id: int) -> HttpResponse:
+    customer = queries.customer(request.actor, customer_id)
+    cursor = request.GET.get("before") or None
+    context = detail_context(request, customer, cursor=cursor)
+    if request.htmx and cursor:
+        return render(request, "activities/_timeline_page.html", context)
+    return render(request, "customers/customer_detail.html", context)
+
+
+def detail_context(
+    request: PageRequest,
+    customer: Customer,
+    log_form: QuickLogForm | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """What the customer 360 page shows; the quick log form may come back with errors."""
+    deals = customer_deals(request, customer)
+    activities, older = activity_queries.timeline(request.actor, customer.pk, cursor)
+    return {
+        "customer": customer,
+        "contacts": queries.customer_contacts(request.actor, customer),
+        "deals": deals,
+        "activities": activities,
+        "older": older,
+        "log_form": log_form or QuickLogForm(deals=deals),
+    }
+
+
+def customer_deals(request: PageRequest, customer: Customer) -> QuerySet[Deal]:
+    return (
+        visible(Deal, request.actor)
+        .filter(customer=customer)
+        .select_related("stage", "owner")
+        .order_by("-created_at", "-id")
+    )
+
+
+@page("GET", "POST")
+def contact_create(request: PageRequest, customer_id: int) -> HttpResponse:
+    customer = queries.customer(request.actor, customer_id)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_contact(
+                request.actor, {"customer_id": customer.pk, **form.service_data()}
+            )
+        except ValidationFailed as failed:
+            show_service_errors(form, failed)
+        else:
+            return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
+    return _contact_form(request, form, customer, None)
+
+
+@page("GET", "POST")
+def contact_edit(request: PageRequest, customer_id: int, contact_id: int) -> HttpResponse:
+    customer = queries.customer(request.actor, customer_id)
+    contact = queries.contact(request.actor, contact_id)
+    if contact.customer_id != customer.pk:
+        raise NotFound()
+    if request.method == "GET":
+        form = ContactForm(initial=ContactForm.initial_of(contact))
+        return _contact_form(request, form, customer, contact)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_contact(
+                request.actor, contact.pk, form.cleaned_data["version"], form.service_data()
+            )
+        except ValidationFailed as failed:
+            show_service_errors(form, failed)
+        except Conflict:
+            return _contact_form(request, form, customer, contact, conflict=True)
+        else:
+            return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
+    return _contact_form(request, form, customer, contact)
+
+
+def _contact_form(
+    request: PageRequest,
+    form: ContactForm,
+    customer: Customer,
+    contact: Contact | None,
+    *,
+    conflict: bool = False,
+) -> HttpResponse:
+    status = 409 if conflict else (422 if form.is_bound else 200)
+    context = {"form": form, "customer": customer, "contact": contact, "conflict": conflict}
+    return render(request, "customers/contact_form.html", context, status=status)
