@@ -6,10 +6,11 @@ with the service's messages beside the fields (422) or with the fresh state (409
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from salesflow.core.forms import (
     MemberForm,
     PipelineCreateForm,
     PipelineRenameForm,
+    SettingsForm,
     StageAddForm,
     StageForm,
     StageOrderForm,
@@ -46,6 +48,36 @@ def _admin(request: PageRequest) -> Actor:
 
 def _redirect(name: str, *args: object) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse(name, args=args))
+
+
+def _save_edit(
+    request: PageRequest,
+    template: str,
+    context: dict[str, Any],
+    form: SettingsForm,
+    *,
+    save: Callable[[], object],
+    record: Model,
+    fresh_form: Callable[[], SettingsForm],
+    conflict_message: str,
+) -> HttpResponse:
+    """Save a member or team edit and go back to the members page; a refused save re-renders
+    the form with the service's messages (422) or, when someone saved first, the record as it
+    is now (409)."""
+    if form.is_valid():
+        try:
+            save()
+        except Conflict:
+            record.refresh_from_db()
+            context["form"] = fresh_form()
+            context["error"] = conflict_message
+            return render(request, template, context, status=CONFLICT)
+        except ValidationFailed as failure:
+            form.show(failure)
+        else:
+            return _redirect("core:members")
+    context["form"] = form
+    return render(request, template, context, status=INVALID)
 
 
 @page()
@@ -381,25 +413,21 @@ def member_detail(request: PageRequest, membership_id: int) -> HttpResponse:
         context["form"] = _member_form(actor, membership)
         return render(request, "core/member.html", context)
     form = MemberForm(request.POST, teams=_teams(actor))
-    if form.is_valid():
-        try:
-            members.update_member(
-                actor, membership.pk, form.cleaned_data["version"], form.data_for_service()
-            )
-        except Conflict:
-            membership.refresh_from_db()
-            context["form"] = _member_form(actor, membership)
-            context["error"] = _(
-                "Someone else changed this member while you were editing. Nothing was saved: "
-                "here is the member as they are now."
-            )
-            return render(request, "core/member.html", context, status=CONFLICT)
-        except ValidationFailed as failure:
-            form.show(failure)
-        else:
-            return _redirect("core:members")
-    context["form"] = form
-    return render(request, "core/member.html", context, status=INVALID)
+    return _save_edit(
+        request,
+        "core/member.html",
+        context,
+        form,
+        save=lambda: members.update_member(
+            actor, membership.pk, form.cleaned_data["version"], form.data_for_service()
+        ),
+        record=membership,
+        fresh_form=lambda: _member_form(actor, membership),
+        conflict_message=_(
+            "Someone else changed this member while you were editing. Nothing was saved: "
+            "here is the member as they are now."
+        ),
+    )
 
 
 @page("POST")
@@ -435,29 +463,29 @@ def team_detail(request: PageRequest, team_id: int) -> HttpResponse:
         context["form"] = _team_form(actor, team)
         return render(request, "core/team.html", context)
     form = TeamEditForm(request.POST, teams=_teams(actor))
-    if form.is_valid():
+
+    def save() -> object:
         parent = form.cleaned_data["parent"]
-        try:
-            members.update_team(
-                actor,
-                team.pk,
-                form.cleaned_data["version"],
-                {"name": form.cleaned_data["name"], "parent_id": parent.pk if parent else None},
-            )
-        except Conflict:
-            team.refresh_from_db()
-            context["form"] = _team_form(actor, team)
-            context["error"] = _(
-                "Someone else changed this team while you were editing. Nothing was saved: "
-                "here is the team as it is now."
-            )
-            return render(request, "core/team.html", context, status=CONFLICT)
-        except ValidationFailed as failure:
-            form.show(failure)
-        else:
-            return _redirect("core:members")
-    context["form"] = form
-    return render(request, "core/team.html", context, status=INVALID)
+        return members.update_team(
+            actor,
+            team.pk,
+            form.cleaned_data["version"],
+            {"name": form.cleaned_data["name"], "parent_id": parent.pk if parent else None},
+        )
+
+    return _save_edit(
+        request,
+        "core/team.html",
+        context,
+        form,
+        save=save,
+        record=team,
+        fresh_form=lambda: _team_form(actor, team),
+        conflict_message=_(
+            "Someone else changed this team while you were editing. Nothing was saved: "
+            "here is the team as it is now."
+        ),
+    )
 
 
 @page("POST")
