@@ -40,15 +40,26 @@ def drag(page: Page, card: Locator, target: Locator) -> None:
 def test_drag_fill_the_dialog_close_lost_and_see_a_conflict(
     world: World, page: Page, browser: Browser, live_server, shot
 ) -> None:
-    # given a rep with two deals in Prospecting and a contact at the first deal's customer
+    # given a rep with a deal in Prospecting and a customer with a contact
     customer = make_customer(world.rep_east, name="Huawei Pudong")
     make_contact(world.rep_east, customer, name="Wang Fang")
-    first = make_deal(world.rep_east, customer, name="Routers 2027")
     second = make_deal(world.rep_east, name="Switches pilot")
     stages = world.open_stages()
 
-    # when the rep opens the board
+    # when the rep creates a deal from the customer's page
     log_in(page, world.rep_east.user.username, PASSWORD)
+    page.goto(f"/customers/{customer.pk}/")
+    page.get_by_role("link", name="New deal").click()
+    page.get_by_label("Name").fill("Routers 2027")
+    page.get_by_label("Amount").fill("250000")
+    shot(page, "new-deal")
+    page.get_by_role("button", name="Create deal").click()
+    expect(page.get_by_role("heading", name="Routers 2027")).to_be_visible()
+    first = Deal.objects.get(name="Routers 2027")
+    assert first.customer_id == customer.pk
+    assert first.stage_id == stages[0].pk
+
+    # and opens the board
     page.get_by_role("link", name="Pipeline").click()
     expect(page.get_by_role("heading", name="Prospecting")).to_be_visible()
     shot(page, "board")
@@ -104,6 +115,13 @@ def test_drag_fill_the_dialog_close_lost_and_see_a_conflict(
     expect(page.locator(f"#col-{stages[0].pk} #deal-{first.pk}")).to_be_visible()
     assert Deal.objects.get(pk=first.pk).stage_id == stages[0].pk
     shot(page, "conflict")
+
+    # when the rep switches to Chinese, the board speaks Chinese
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="商机看板")).to_be_visible()
+    expect(page.get_by_role("link", name="新建商机")).to_be_visible()
+    expect(page.locator(f"#colhead-{stages[0].pk}")).to_contain_text("1 个商机")
+    shot(page, "board-zh")
 
 
 def test_phone_width_scrolls_the_columns(world: World, page: Page, shot) -> None:

@@ -204,3 +204,42 @@ class DealForm(forms.Form):
         """Put each error the service found beside its field."""
         for error in errors:
             self.add_error(error.field if error.field in self.fields else None, str(error.message))
+
+
+class NewDealForm(forms.Form):
+    """A new deal: the customer is picked from a short, searchable list, never the whole table."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    customer = forms.IntegerField(label=_("Customer"), widget=forms.Select)
+    pipeline = forms.TypedChoiceField(label=_("Pipeline"), coerce=int)
+    amount = money_field(_("Amount"))
+    expected_close_date = forms.DateField(
+        label=_("Expected close date"), required=False, widget=DateInput()
+    )
+    next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
+    owner = MemberChoiceField(label=_("Owner"), queryset=User.objects.none())
+
+    def __init__(self, actor: Actor, customers: Iterable[Any], data: Any = None, **kw: Any):
+        super().__init__(data, **kw)
+        self.fields["customer"].widget.choices = [(c.pk, c.name) for c in customers]
+        pipelines = list(queries.pipelines(actor))
+        pipeline_field: Any = self.fields["pipeline"]
+        pipeline_field.choices = [(p.pk, p.name) for p in pipelines]
+        pipeline_field.initial = next((p.pk for p in pipelines if p.is_default), None)
+        owner_field: Any = self.fields["owner"]
+        owner_field.queryset = assignable_owners(actor)
+        owner_field.initial = actor.user_id
+
+    def service_data(self) -> dict[str, Any]:
+        """The names the service takes (`customer` → `customer_id`); empty fields are left out."""
+        data = self.cleaned_data
+        values = {
+            "name": data["name"],
+            "customer_id": data["customer"],
+            "pipeline_id": data["pipeline"],
+            "owner_id": data["owner"].pk,
+        }
+        for name in ("amount", "expected_close_date", "next_step"):
+            if data[name] not in (None, ""):
+                values[name] = data[name]
+        return values
