@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "salesflow.customers",
     "salesflow.pipeline",
     "salesflow.activities",
+    "salesflow.analytics",
     "salesflow.demo",
     "salesflow.web",
 ]
