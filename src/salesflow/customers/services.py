@@ -10,6 +10,7 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
@@ -54,7 +55,10 @@ def update_customer(
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
-    return writes.update(actor, customer, writes.apply(customer, data))
+    changes = writes.apply(customer, data)
+    writes.update(actor, customer, changes)
+    aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
+    return customer
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager, visible
@@ -140,8 +141,16 @@ def _checklist_errors(deal: Deal, checklist: object) -> list[FieldError]:
 
 
 def _record(
-    actor: Actor | None, deal: Deal, from_stage: Stage | None, at: datetime.datetime
+    actor: Actor | None,
+    deal: Deal,
+    from_stage: Stage | None,
+    at: datetime.datetime,
+    entered_at: datetime.datetime | None,
 ) -> None:
+    """Write the StageChange and count it in the analytics aggregates, in the same transaction.
+
+    `entered_at` is when the deal entered `from_stage`: the stay that this move ends.
+    """
     StageChange.objects.create(
         workspace_id=deal.workspace_id,
         deal=deal,
@@ -155,6 +164,16 @@ def _record(
         currency=deal.currency,
         probability=deal.probability,
     )
+    move = aggregates.Move(
+        deal_id=deal.pk,
+        pipeline_id=deal.pipeline_id,
+        from_stage_id=from_stage.pk if from_stage else None,
+        to_stage_id=deal.stage_id,
+        at=at,
+        owner_id=deal.owner_id,
+        amount=deal.amount,
+    )
+    aggregates.record_move(deal, move, entered_at)
 
 
 @transaction.atomic
@@ -191,9 +210,10 @@ def create_deal(actor: Actor, data: Mapping[str, Any]) -> Deal:
     values = _clean(actor, deal, values)
     writes.apply(deal, values)
     now = timezone.now()
-    deal.stage_entered_at = now
+    # The deal is created the moment it enters its first stage: cycles count from there.
+    deal.created_at = deal.stage_entered_at = now
     writes.create(actor, deal)
-    _record(actor, deal, None, now)
+    _record(actor, deal, None, now, None)
     return deal
 
 
@@ -201,13 +221,18 @@ def create_deal(actor: Actor, data: Mapping[str, Any]) -> Deal:
 def update_deal(actor: Actor, deal_id: int, version: int | None, data: Mapping[str, Any]) -> Deal:
     writes.only(data, DEAL_FIELDS)
     deal = writes.lock(actor, Deal, deal_id, version)
-    return writes.update(actor, deal, writes.apply(deal, _clean(actor, deal, data)))
+    changes = writes.apply(deal, _clean(actor, deal, data))
+    writes.update(actor, deal, changes)
+    if changes.keys() & {"amount", "owner_id", "customer_id"}:
+        aggregates.deal_changed(deal)
+    return deal
 
 
 @transaction.atomic
 def delete_deal(actor: Actor, deal_id: int, version: int | None = None) -> None:
     deal = writes.lock(actor, Deal, deal_id, version)
     require_manager(actor)
+    aggregates.forget_deal(deal)
     writes.delete(actor, deal)
 
 
@@ -220,13 +245,14 @@ def _lock_with_stage(actor: Actor, deal_id: int, version: int | None) -> Deal:
 def _enter(actor: Actor, deal: Deal, target: Stage, action: str, extra: Mapping[str, Any]) -> Deal:
     """Put the deal into `target`, bump its version and record the StageChange, all at once."""
     previous = deal.stage
+    entered_at = deal.stage_entered_at
     now = timezone.now()
     values: dict[str, Any] = {"stage": target, "stage_entered_at": now, **extra}
     if not deal.probability_overridden and "probability" not in extra:
         values["probability"] = target.probability
     changes = writes.apply(deal, values)
     writes.update(actor, deal, changes, action=action)
-    _record(actor, deal, previous, now)
+    _record(actor, deal, previous, now, entered_at)
     return deal
 
 

@@ -1,0 +1,263 @@
+"""Keeping the analytics aggregates in step with the deals, and recomputing them from history.
+
+The deal services call `record_move`, `deal_changed` and `forget_deal` inside their own
+transaction; `rebuild` recomputes everything from StageChange. Both derive every row through
+the same small functions (`_day`, `_stay_days`, `_fact_values`), so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, models, transaction
+
+from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.core.models import Workspace
+from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
+
+Progress = Callable[[int, int], None]
+REBUILD_DEALS_PER_BATCH = 5_000
+INSERT_BATCH = 5_000
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _day(at: datetime.datetime, zone: ZoneInfo) -> datetime.date:
+    """The calendar day of a moment in the workspace's time zone: reports count by it."""
+    return at.astimezone(zone).date()
+
+
+def _stay_days(entered: datetime.datetime, left: datetime.datetime) -> int:
+    """Whole days between entering and leaving, as the board counts days in stage."""
+    return max((left - entered).days, 0)
+
+
+def _workspace_zone(workspace_id: int) -> ZoneInfo:
+    return _zone(Workspace.objects.values_list("timezone", flat=True).get(pk=workspace_id))
+
+
+def _bump(model: type[models.Model], key: Mapping[str, Any], add: Mapping[str, Any]) -> None:
+    """Add to a counter row, creating it when missing: one statement, safe under concurrency."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    name = connection.ops.quote_name
+    columns = [*key, *add]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(name(c) for c in key)}) DO UPDATE SET "
+        + ", ".join(f"{name(c)} = {table}.{name(c)} + excluded.{name(c)}" for c in add)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key.values(), *add.values()])
+
+
+@dataclass(frozen=True)
+class Move:
+    """One StageChange as the aggregates see it."""
+
+    deal_id: int
+    pipeline_id: int
+    from_stage_id: int | None
+    to_stage_id: int
+    at: datetime.datetime
+    owner_id: int
+    amount: Decimal | None
+
+
+def _flows(
+    moves: Iterable[Move], workspace_id: int, zone: ZoneInfo, sign: int
+) -> tuple[dict[tuple[Any, ...], list[Any]], dict[tuple[Any, ...], int]]:
+    """Entries per (pipeline, day, stage, owner) and ended stays per (…, days) of a deal's moves."""
+    entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    stays: dict[tuple[Any, ...], int] = defaultdict(int)
+    previous: Move | None = None
+    for move in moves:
+        day = _day(move.at, zone)
+        entry = entries[(workspace_id, move.pipeline_id, day, move.to_stage_id, move.owner_id)]
+        entry[0] += sign
+        entry[1] += sign * (move.amount or 0)
+        if previous is not None and move.from_stage_id is not None:
+            days = _stay_days(previous.at, move.at)
+            key = (workspace_id, move.pipeline_id, day, move.from_stage_id, move.owner_id, days)
+            stays[key] += sign
+        previous = move
+    return entries, stays
+
+
+def _apply_flows(
+    entries: Mapping[tuple[Any, ...], list[Any]], stays: Mapping[tuple[Any, ...], int]
+) -> None:
+    names = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id")
+    for key, (count, amount) in entries.items():
+        _bump(StageDaily, dict(zip(names, key, strict=True)), {"entered": count,
+              "entered_amount": amount})  # fmt: skip
+    for key, count in stays.items():
+        _bump(StageStay, dict(zip((*names, "days"), key, strict=True)), {"stays": count})
+
+
+def _fact_values(
+    deal: Mapping[str, Any], moves: list[Move], stages: Mapping[int, Stage], zone: ZoneInfo
+) -> dict[str, Any]:
+    """A deal's DealFact columns from the deal and its moves in order."""
+    reached = [stages[m.to_stage_id] for m in moves if stages[m.to_stage_id].kind != "lost"]
+    furthest = max(reached, key=lambda s: (s.position, s.pk)) if reached else None
+    last = moves[-1]
+    outcome = stages[last.to_stage_id].kind
+    closed = outcome != StageKind.OPEN
+    return {
+        "workspace_id": deal["workspace_id"],
+        "pipeline_id": deal["pipeline_id"],
+        "owner_id": deal["owner_id"],
+        "customer_id": deal["customer_id"],
+        "created_on": _day(deal["created_at"], zone),
+        "furthest_stage_id": (furthest or stages[last.to_stage_id]).pk,
+        "outcome": outcome,
+        "closed_on": _day(last.at, zone) if closed else None,
+        "cycle_days": _stay_days(deal["created_at"], last.at) if closed else None,
+        "amount": deal["amount"],
+        "source_channel": deal["customer__source_channel"],
+        "industry": deal["customer__industry"],
+        "region": deal["customer__region"],
+    }
+
+
+DEAL_COLUMNS = (
+    "id",
+    "workspace_id",
+    "pipeline_id",
+    "owner_id",
+    "customer_id",
+    "created_at",
+    "amount",
+    "customer__source_channel",
+    "customer__industry",
+    "customer__region",
+)
+MOVE_COLUMNS = ("deal_id", "pipeline_id", "from_stage_id", "to_stage_id", "at", "owner_id",
+                "amount")  # fmt: skip
+
+
+def _moves(changes: Iterable[tuple[Any, ...]]) -> Iterator[Move]:
+    for deal_id, pipeline_id, from_id, to_id, at, owner_id, amount in changes:
+        # A change whose owner was deleted counts for nobody; Deal.owner is protected, so rare.
+        yield Move(deal_id, pipeline_id, from_id, to_id, at, owner_id or 0, amount)
+
+
+def _deal_moves(deal_id: int) -> list[Move]:
+    changes = StageChange.objects.filter(deal_id=deal_id).order_by("at", "id")
+    return list(_moves(changes.values_list(*MOVE_COLUMNS)))
+
+
+def _pipeline_stages(pipeline_id: int) -> dict[int, Stage]:
+    return {s.pk: s for s in Stage.objects.filter(pipeline_id=pipeline_id)}
+
+
+def record_move(deal: Deal, move: Move, entered_at: datetime.datetime | None) -> None:
+    """Count one StageChange just written (entered_at: when the deal entered the stage left)."""
+    zone = _workspace_zone(deal.workspace_id)
+    day = _day(move.at, zone)
+    key = {"workspace_id": deal.workspace_id, "pipeline_id": move.pipeline_id, "day": day}
+    _bump(StageDaily, {**key, "stage_id": move.to_stage_id, "owner_id": move.owner_id},
+          {"entered": 1, "entered_amount": move.amount or 0})  # fmt: skip
+    if move.from_stage_id is not None and entered_at is not None:
+        days = _stay_days(entered_at, move.at)
+        _bump(StageStay, {**key, "stage_id": move.from_stage_id, "owner_id": move.owner_id,
+              "days": days}, {"stays": 1})  # fmt: skip
+    _save_fact(deal, zone)
+
+
+def deal_changed(deal: Deal) -> None:
+    """The deal's amount, owner or customer changed: its DealFact follows."""
+    _save_fact(deal, _workspace_zone(deal.workspace_id))
+
+
+def customer_changed(customer_id: int, values: Mapping[str, str]) -> None:
+    """The customer's source channel, industry or region changed: every deal of it follows."""
+    columns = {k: v for k, v in values.items() if k in ("source_channel", "industry", "region")}
+    if columns:
+        DealFact.objects.filter(customer_id=customer_id).update(**columns)
+
+
+def _save_fact(deal: Deal, zone: ZoneInfo) -> None:
+    row = Deal.objects.filter(pk=deal.pk).values(*DEAL_COLUMNS).get()
+    values = _fact_values(row, _deal_moves(deal.pk), _pipeline_stages(deal.pipeline_id), zone)
+    DealFact.objects.update_or_create(deal_id=deal.pk, defaults=values)
+
+
+def forget_deal(deal: Deal) -> None:
+    """Before a deal and its history are deleted, take its moves out of the counts."""
+    zone = _workspace_zone(deal.workspace_id)
+    entries, stays = _flows(_deal_moves(deal.pk), deal.workspace_id, zone, -1)
+    _apply_flows(entries, stays)
+    StageDaily.objects.filter(workspace_id=deal.workspace_id, entered=0).delete()
+    StageStay.objects.filter(workspace_id=deal.workspace_id, stays=0).delete()
+
+
+@transaction.atomic
+def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
+    """Recompute every aggregate of the workspace from its deals and StageChange rows."""
+    zone = _workspace_zone(workspace_id)
+    for model in (DealFact, StageDaily, StageStay):
+        model.objects.filter(workspace_id=workspace_id).delete()
+    stages = {s.pk: s for s in Stage.objects.filter(workspace_id=workspace_id)}
+    deals = Deal.objects.filter(workspace_id=workspace_id).order_by("id")
+    total = deals.count()
+    entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    stays: dict[tuple[Any, ...], int] = defaultdict(int)
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(deals.filter(id__gt=last_id).values(*DEAL_COLUMNS)[:REBUILD_DEALS_PER_BATCH])
+        if not batch:
+            break
+        last_id = batch[-1]["id"]
+        changes = (
+            StageChange.objects.filter(deal_id__gte=batch[0]["id"], deal_id__lte=last_id)
+            .order_by("deal_id", "at", "id")
+            .values_list(*MOVE_COLUMNS)
+        )
+        by_deal: dict[int, list[Move]] = defaultdict(list)
+        for move in _moves(changes.iterator(chunk_size=INSERT_BATCH)):
+            by_deal[move.deal_id].append(move)
+        facts = []
+        for deal in batch:
+            moves = by_deal.get(deal["id"])
+            if not moves:
+                continue
+            deal_entries, deal_stays = _flows(moves, workspace_id, zone, 1)
+            for key, (count, amount) in deal_entries.items():
+                entry = entries[key]
+                entry[0] += count
+                entry[1] += amount
+            for key, count in deal_stays.items():
+                stays[key] += count
+            facts.append(DealFact(deal_id=deal["id"], **_fact_values(deal, moves, stages, zone)))
+        DealFact.objects.bulk_create(facts, batch_size=INSERT_BATCH)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    names = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id")
+    StageDaily.objects.bulk_create(
+        (
+            StageDaily(**dict(zip(names, key, strict=True)), entered=count, entered_amount=amount)
+            for key, (count, amount) in entries.items()
+        ),
+        batch_size=INSERT_BATCH,
+    )
+    StageStay.objects.bulk_create(
+        (
+            StageStay(**dict(zip((*names, "days"), key, strict=True)), stays=count)
+            for key, count in stays.items()
+        ),
+        batch_size=INSERT_BATCH,
+    )

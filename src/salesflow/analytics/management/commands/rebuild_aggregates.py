@@ -1,0 +1,64 @@
+"""`salesflow rebuild_aggregates [--workspace NAME]`: recompute the analytics aggregates."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from salesflow.analytics.aggregates import rebuild
+from salesflow.core.management.commands.create_workspace import workspace_named
+from salesflow.core.models import Workspace
+
+PROGRESS_STEPS = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the funnel and forecast aggregates from the recorded stage changes, for one "
+        "workspace or all of them. Reports read these aggregates; the deal services keep them "
+        "up to date, so this is needed only after restoring or importing raw history."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workspace", help=_("The workspace's name (default: every one)."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        workspaces = (
+            [workspace_named(options["workspace"])]
+            if options["workspace"]
+            else list(Workspace.objects.order_by("id"))
+        )
+        for workspace in workspaces:
+            started = time.monotonic()
+            rebuild(workspace.pk, self._progress(workspace, options["verbosity"]))
+            self.stdout.write(
+                _("Rebuilt the aggregates of “%(workspace)s” in %(seconds).1f s.")
+                % {"workspace": workspace.name, "seconds": time.monotonic() - started}
+            )
+
+    def _progress(self, workspace: Workspace, verbosity: int) -> Any:
+        """A progress bar on standard error, redrawn every twentieth of the way."""
+        if verbosity < 1:
+            return None
+        shown = -1
+
+        def report(done: int, total: int) -> None:
+            nonlocal shown
+            step = done * PROGRESS_STEPS // max(total, 1)
+            if step != shown:
+                shown = step
+                bar = "#" * step + "-" * (PROGRESS_STEPS - step)
+                self.stderr.write(
+                    _("%(workspace)s [%(bar)s] %(done)s / %(total)s deals")
+                    % {
+                        "workspace": workspace.name,
+                        "bar": bar,
+                        "done": f"{done:,}",
+                        "total": f"{total:,}",
+                    }
+                )
+
+        return report

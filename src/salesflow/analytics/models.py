@@ -1,0 +1,132 @@
+"""Aggregates the reports read instead of the raw StageChange history.
+
+They are written in the same transaction as every create, move, close, reopen and delete of a
+deal (`salesflow.analytics.aggregates`), and `salesflow rebuild_aggregates` recomputes them
+from StageChange; the two must always agree.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from salesflow.core.models import Workspace
+from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS
+from salesflow.pipeline.models import Pipeline, Stage, StageKind
+
+# Sums of many amounts need more digits than one amount.
+SUM_DIGITS = MAX_DIGITS + 6
+
+
+class DealFact(models.Model):
+    """One row per deal: what cohort funnels, win rates, deal sizes and sales cycles read.
+
+    `furthest_stage` is the open or won stage of highest position the deal has ever been in, so
+    a deal that skipped a stage, moved back or was reopened after a win still counts as having
+    passed every stage before it.
+    """
+
+    deal = models.OneToOneField(
+        "pipeline.Deal", primary_key=True, on_delete=models.CASCADE, related_name="fact"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    created_on = models.DateField()
+    furthest_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=4, choices=StageKind.choices)
+    closed_on = models.DateField(null=True)
+    cycle_days = models.PositiveIntegerField(null=True)
+    amount = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+    source_channel = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+
+    # Scoped like the deals they count: by the owner (at the time, for daily counts).
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "created_on",
+                    "furthest_stage",
+                    "outcome",
+                    "owner",
+                ],
+                name="dealfact_cohort",
+            ),
+            models.Index(
+                fields=["workspace", "pipeline", "closed_on", "outcome", "owner"],
+                name="dealfact_closed",
+            ),
+            models.Index(fields=["customer"], name="dealfact_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id}: {self.outcome}"
+
+
+class StageDaily(models.Model):
+    """Deals entering a stage, per day (in the workspace's time zone) and owner at the time."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered = models.IntegerField(default=0)
+    entered_amount = models.DecimalField(
+        max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0
+    )
+
+    # Scoped like the deals they count: by the owner (at the time, for daily counts).
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "day", "stage", "owner"], name="stagedaily_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} stage {self.stage_id}: {self.entered} entered"
+
+
+class StageStay(models.Model):
+    """Stays in a stage that ended on a day, counted by their length in whole days.
+
+    Keeping the count per length (not only a sum) gives exact medians as well as means.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    days = models.PositiveIntegerField()
+    stays = models.IntegerField(default=0)
+
+    # Scoped like the deals they count: by the owner (at the time, for daily counts).
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "day", "stage", "owner", "days"],
+                name="stagestay_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} stage {self.stage_id}: {self.stays} stays of {self.days} days"

@@ -1,0 +1,288 @@
+"""The funnel figures, read from the aggregates through the actor's scope.
+
+Definitions (docs/analytics.md has them with a worked example):
+- cohort funnel: the deals created in the period; reached(open stage) counts the deals whose
+  furthest stage is that stage or a later one, and every won deal; reached(won stage) counts
+  the deals won now that have reached it;
+- flow funnel: stage entries that happened in the period;
+- win rate: won / (won + lost) among the deals closed in the period;
+- time in stage: stays that ended in the period, in whole days;
+- sales velocity: open deals × average won deal size × win rate / average sales cycle, per day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+from django.db.models import Count, Model, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.core.errors import ValidationFailed
+from salesflow.core.models import Membership
+from salesflow.core.scoping import Actor, get_visible, visible
+from salesflow.pipeline.models import Pipeline, Stage, StageKind
+
+M = TypeVar("M", bound=Model)
+CUSTOMER_CUTS = ("source_channel", "industry", "region")
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which deals a figure counts: a pipeline, a period and the optional cuts."""
+
+    pipeline_id: int
+    first_day: datetime.date
+    last_day: datetime.date
+    owner_id: int | None = None
+    team_path: str | None = None
+    source_channel: str | None = None
+    industry: str | None = None
+    region: str | None = None
+
+    def customer_cuts(self) -> dict[str, str]:
+        values = {"source_channel": self.source_channel, "industry": self.industry,
+                  "region": self.region}  # fmt: skip
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def _scoped(model: type[M], actor: Actor, cut: Cut) -> QuerySet[M]:
+    rows = visible(model, actor).filter(pipeline_id=cut.pipeline_id)
+    if cut.owner_id is not None:
+        rows = rows.filter(owner_id=cut.owner_id)
+    if cut.team_path is not None:
+        members = Membership.objects.filter(
+            workspace_id=actor.workspace_id, team__path__startswith=cut.team_path
+        )
+        rows = rows.filter(owner_id__in=members.values("user_id"))
+    return rows
+
+
+def _daily(model: type[M], actor: Actor, cut: Cut) -> QuerySet[M]:
+    """Daily counts know the owner, not the customer: a customer cut is refused, by name."""
+    for name in cut.customer_cuts():
+        raise ValidationFailed.one(
+            name, _("Stage entries and time in stage can be cut by owner and team only.")
+        )
+    return _scoped(model, actor, cut).filter(day__gte=cut.first_day, day__lte=cut.last_day)
+
+
+def _facts(actor: Actor, cut: Cut) -> QuerySet[DealFact]:
+    return _scoped(DealFact, actor, cut).filter(**cut.customer_cuts())
+
+
+def pipeline_stages(actor: Actor, pipeline_id: int) -> list[Stage]:
+    pipeline = get_visible(Pipeline, actor, pipeline_id)
+    return list(pipeline.stages.order_by("position", "id"))
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> Fraction | None:
+    """An exact share, or None when there is nothing to divide by."""
+    return Fraction(part) / Fraction(whole) if whole else None
+
+
+@dataclass
+class StageCount:
+    stage_id: int
+    name: str
+    kind: str
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    conversion_to_next: Fraction | None = None
+    drop_off: int = 0
+
+
+@dataclass
+class Funnel:
+    stages: list[StageCount]
+    deals: int
+    won: int
+    overall_conversion: Fraction | None
+
+
+def _funnel_rows(stages: list[Stage], counted: Mapping[int, tuple[int, Decimal]]) -> Funnel:
+    """Stages in order with their counts; conversion and drop-off to the next one."""
+    rows = [
+        StageCount(s.pk, s.name, s.kind, *counted.get(s.pk, (0, Decimal(0))))
+        for s in stages
+        if s.kind != StageKind.LOST
+    ]
+    for current, following in itertools.pairwise(rows):
+        current.conversion_to_next = ratio(following.count, current.count)
+        current.drop_off = current.count - following.count
+    won = next((r.count for r in rows if r.kind == StageKind.WON), 0)
+    first = rows[0].count if rows else 0
+    return Funnel(rows, first, won, ratio(won, first))
+
+
+def cohort_funnel(actor: Actor, cut: Cut, *, by_owner: bool = False) -> dict[int | None, Funnel]:
+    """Deals created in the period, by the furthest stage they reached (per owner if asked)."""
+    stages = pipeline_stages(actor, cut.pipeline_id)
+    counted_stages = [s for s in stages if s.kind != StageKind.LOST]
+    position = {s.pk: s.position for s in stages}
+    keys = ["furthest_stage_id", "outcome", *(["owner_id"] if by_owner else [])]
+    grouped = (
+        _facts(actor, cut)
+        .filter(created_on__gte=cut.first_day, created_on__lte=cut.last_day)
+        .values(*keys)
+        .annotate(n=Count("deal_id"), amount=Sum("amount"))
+        .order_by()
+    )
+    counted: dict[int | None, dict[int, list[Any]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, Decimal(0)])
+    )
+    for row in grouped:
+        cell = counted[row["owner_id"] if by_owner else None]
+        amount = row["amount"] or Decimal(0)
+        won = row["outcome"] == StageKind.WON
+        furthest = position.get(row["furthest_stage_id"], -1)
+        for stage in counted_stages:
+            # a won deal has passed every open stage; a won stage counts the deals won now
+            passed = stage.position <= furthest
+            if (won or passed) if stage.kind == StageKind.OPEN else (won and passed):
+                cell[stage.pk][0] += row["n"]
+                cell[stage.pk][1] += amount
+    if not by_owner:
+        counted.setdefault(None, defaultdict(lambda: [0, Decimal(0)]))
+    return {
+        owner: _funnel_rows(stages, {k: (v[0], v[1]) for k, v in cells.items()})
+        for owner, cells in counted.items()
+    }
+
+
+def flow_funnel(actor: Actor, cut: Cut) -> Funnel:
+    """Stage entries that happened in the period, per stage."""
+    stages = pipeline_stages(actor, cut.pipeline_id)
+    grouped = (
+        _daily(StageDaily, actor, cut)
+        .values("stage_id")
+        .annotate(n=Sum("entered"), amount=Sum("entered_amount"))
+        .order_by()
+    )
+    counted = {row["stage_id"]: (row["n"], row["amount"] or Decimal(0)) for row in grouped}
+    return _funnel_rows(stages, counted)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and mean of whole-day lengths, and how many there were."""
+
+    count: int
+    median: Fraction | None
+    mean: Fraction | None
+
+
+def spread(histogram: Iterable[tuple[int, int]]) -> Spread:
+    """Exact median and mean of a (value, how many) histogram."""
+    cells = sorted((value, count) for value, count in histogram if count)
+    total = sum(count for _value, count in cells)
+    if not total:
+        return Spread(0, None, None)
+    mean = Fraction(sum(value * count for value, count in cells), total)
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, count in cells:
+            seen += count
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    middle = total // 2
+    median = Fraction(nth(middle)) if total % 2 else Fraction(nth(middle - 1) + nth(middle), 2)
+    return Spread(total, median, mean)
+
+
+@dataclass
+class StageTime:
+    stage_id: int
+    name: str
+    days: Spread
+
+
+def time_in_stage(actor: Actor, cut: Cut) -> list[StageTime]:
+    """Per stage, the length of the stays that ended in the period."""
+    stages = pipeline_stages(actor, cut.pipeline_id)
+    grouped = (
+        _daily(StageStay, actor, cut).values("stage_id", "days").annotate(n=Sum("stays")).order_by()
+    )
+    histograms: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row in grouped:
+        histograms[row["stage_id"]].append((row["days"], row["n"]))
+    return [StageTime(s.pk, s.name, spread(histograms.get(s.pk, []))) for s in stages]
+
+
+@dataclass
+class Outcomes:
+    """The deals closed in the period."""
+
+    won: int
+    lost: int
+    won_amount: Decimal
+    win_rate: Fraction | None
+    average_won_amount: Decimal | None
+    sales_cycle: Spread
+    open_deals: int = 0
+    velocity_per_day: Decimal | None = None
+    by_owner: dict[int, Outcomes] = field(default_factory=dict)
+
+
+def _outcomes(rows: list[dict[str, Any]]) -> Outcomes:
+    won = sum(r["n"] for r in rows if r["outcome"] == StageKind.WON)
+    lost = sum(r["n"] for r in rows if r["outcome"] == StageKind.LOST)
+    won_amount = sum((r["amount"] or Decimal(0) for r in rows if r["outcome"] == StageKind.WON),
+                     Decimal(0))  # fmt: skip
+    cycle = spread((r["cycle_days"], r["n"]) for r in rows if r["outcome"] == StageKind.WON)
+    return Outcomes(
+        won=won,
+        lost=lost,
+        won_amount=won_amount,
+        win_rate=ratio(won, won + lost),
+        average_won_amount=(won_amount / won) if won else None,
+        sales_cycle=cycle,
+    )
+
+
+def outcomes(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Outcomes:
+    """Win rate, won amount and sales cycle of the deals closed in the period; and velocity."""
+    facts = _facts(actor, cut)
+    rows = list(
+        facts.filter(
+            closed_on__gte=cut.first_day,
+            closed_on__lte=cut.last_day,
+            outcome__in=[StageKind.WON, StageKind.LOST],
+        )
+        .values("owner_id", "outcome", "cycle_days")
+        .annotate(n=Count("deal_id"), amount=Sum("amount"))
+        .order_by()
+    )
+    result = _outcomes(rows)
+    result.open_deals = facts.filter(outcome=StageKind.OPEN).count()
+    result.velocity_per_day = velocity(result)
+    if by_owner:
+        owners: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            owners[row["owner_id"]].append(row)
+        result.by_owner = {owner: _outcomes(owner_rows) for owner, owner_rows in owners.items()}
+    return result
+
+
+def velocity(figures: Outcomes) -> Decimal | None:
+    """Open deals × average won deal size × win rate ÷ average sales cycle in days."""
+    mean_cycle = figures.sales_cycle.mean
+    if figures.average_won_amount is None or figures.win_rate is None or not mean_cycle:
+        return None
+    value = (
+        Fraction(figures.open_deals)
+        * Fraction(figures.average_won_amount)
+        * figures.win_rate
+        / mean_cycle
+    )
+    return Decimal(value.numerator) / Decimal(value.denominator)

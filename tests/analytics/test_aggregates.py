@@ -1,0 +1,171 @@
+"""The aggregates kept at write time always equal a rebuild from StageChange."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import Max
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from salesflow.analytics.aggregates import rebuild
+from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.core.errors import ValidationFailed
+from salesflow.customers.services import update_customer
+from salesflow.pipeline.models import Deal, Stage, StageChange
+from salesflow.pipeline.services import deals as deal_services
+from tests.conftest import World, make_deal
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+def snapshot(workspace_id: int) -> dict[str, set[tuple[Any, ...]]]:
+    """Every aggregate row of the workspace, without surrogate ids."""
+    return {
+        "facts": set(
+            DealFact.objects.filter(workspace_id=workspace_id).values_list(
+                "deal_id", "pipeline_id", "owner_id", "customer_id", "created_on",
+                "furthest_stage_id", "outcome", "closed_on", "cycle_days", "amount",
+                "source_channel", "industry", "region",
+            )
+        ),
+        "daily": set(
+            StageDaily.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "day", "stage_id", "owner_id", "entered", "entered_amount"
+            )
+        ),
+        "stays": set(
+            StageStay.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "day", "stage_id", "owner_id", "days", "stays"
+            )
+        ),
+    }  # fmt: skip
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "create",
+                "move",
+                "move",
+                "move",
+                "won",
+                "lost",
+                "reopen",
+                "amount",
+                "owner",
+                "industry",
+                "delete",
+            ]
+        ),
+        st.integers(min_value=0, max_value=50),
+        st.integers(min_value=0, max_value=60),  # hours until the next operation
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(operations=OPERATIONS)
+def test_incremental_equals_rebuilt_after_random_histories(
+    world: World, monkeypatch: pytest.MonkeyPatch, operations: list[tuple[str, int, int]]
+) -> None:
+    # given a pipeline without exit criteria, so every move the operations draw is allowed
+    Stage.objects.filter(workspace_id=world.admin.workspace_id).update(
+        exit_fields=[], exit_checklist=[]
+    )
+    stages = world.open_stages()
+    owners = [world.rep_east, world.rep_shanghai]
+    # the clock runs on from the last recorded move: examples share the database, and time
+    # never runs backwards for a real workspace
+    last = StageChange.objects.filter(workspace_id=world.admin.workspace_id).aggregate(m=Max("at"))
+    clock = [max(START, last["m"] or START)]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    deals = list(Deal.objects.filter(workspace_id=world.admin.workspace_id))
+
+    # when a random history of creates, moves, closes, reopens, edits and deletes is written
+    for name, pick, hours in operations:
+        clock[0] += datetime.timedelta(hours=hours)
+        if name == "create" or not deals:
+            deals.append(make_deal(world.boss, amount=Decimal(pick * 100) or None,
+                                   owner_id=owners[pick % 2].user_id))  # fmt: skip
+            continue
+        deal = Deal.objects.get(pk=deals[pick % len(deals)].pk)
+        try:
+            if name == "move":
+                deal_services.move_deal(world.boss, deal.pk, stages[pick % len(stages)].pk, None)
+            elif name in ("won", "lost"):
+                deal_services.close_deal(
+                    world.boss, deal.pk, outcome=name, reason="Price too high", version=None
+                )
+            elif name == "reopen":
+                deal_services.reopen_deal(world.boss, deal.pk, version=None)
+            elif name == "amount":
+                deal_services.update_deal(world.boss, deal.pk, None, {"amount": Decimal(pick)})
+            elif name == "owner":
+                owner = owners[pick % 2].user_id
+                deal_services.update_deal(world.boss, deal.pk, None, {"owner_id": owner})
+            elif name == "industry":
+                update_customer(world.boss, deal.customer_id, None, {"industry": f"I{pick % 3}"})
+            elif name == "delete":
+                deal_services.delete_deal(world.boss, deal.pk)
+                deals.remove(next(d for d in deals if d.pk == deal.pk))
+        except ValidationFailed:
+            pass  # a move the rules refuse changes nothing, which is part of what is checked
+
+    # then the aggregates kept along the way equal the ones rebuilt from StageChange
+    kept = snapshot(world.admin.workspace_id)
+    rebuild(world.admin.workspace_id)
+    assert snapshot(world.admin.workspace_id) == kept
+
+
+def test_a_move_counts_an_entry_and_ends_a_stay(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a deal of 500 created on 1 March 09:00 UTC (17:00 in Shanghai)
+    clock = [START]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    Stage.objects.filter(workspace_id=world.admin.workspace_id).update(
+        exit_fields=[], exit_checklist=[]
+    )
+    stages = world.open_stages()
+    deal = make_deal(world.rep_east, amount=Decimal(500))
+
+    # when it moves on 3 March 20:00 UTC (4 March 04:00 in Shanghai): 2 days 11 hours later
+    clock[0] = datetime.datetime(2026, 3, 3, 20, 0, tzinfo=datetime.UTC)
+    deal_services.move_deal(world.rep_east, deal.pk, stages[2].pk, None)
+
+    # then the first stage counts one entry on 1 March and one 2-day stay ended on 4 March
+    daily = StageDaily.objects.get(stage=stages[0])
+    assert (daily.day, daily.entered, daily.entered_amount) == (
+        datetime.date(2026, 3, 1),
+        1,
+        Decimal(500),
+    )
+    stay = StageStay.objects.get(stage=stages[0])
+    assert (stay.day, stay.days, stay.stays) == (datetime.date(2026, 3, 4), 2, 1)
+    # and the deal has passed the skipped stage: its furthest stage is the third
+    fact = DealFact.objects.get(deal=deal)
+    assert (fact.furthest_stage_id, fact.outcome, fact.closed_on) == (stages[2].pk, "open", None)
+
+    # when it is closed as won on 10 March 09:00 UTC, 9 days after it was created
+    clock[0] = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
+    deal.refresh_from_db()
+    deal_services.close_deal(world.rep_east, deal.pk, outcome="won", version=None)
+
+    # then the fact records the close and the cycle (created_at is the real clock's moment)
+    fact.refresh_from_db()
+    deal.refresh_from_db()
+    assert fact.outcome == "won"
+    assert fact.closed_on == datetime.date(2026, 3, 10)
+    assert fact.cycle_days == max((clock[0] - deal.created_at).days, 0)

@@ -1,0 +1,176 @@
+"""Funnel figures on a small history computed by hand."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from salesflow.analytics import queries
+from salesflow.pipeline.services.deals import close_deal, move_deal, reopen_deal
+from tests.analytics.conftest import Clock
+from tests.conftest import World, make_customer, make_deal
+
+pytestmark = pytest.mark.django_db
+
+MARCH = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+
+
+def march(world: World, **cuts: object) -> queries.Cut:
+    return queries.Cut(world.pipeline.pk, *MARCH, **cuts)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def history(free_world: World, clock: Clock) -> World:
+    """Five deals; A–D created on 2 March, E in April.
+
+    A (rep_east, 100): S0 → S1 (5 Mar) → S2 (9 Mar) → won (20 Mar)
+    B (rep_east, 200): S0 → S2, skipping S1 (4 Mar) → lost (12 Mar)
+    C (rep_west, no amount): S0 → S1 (3 Mar) → back to S0 (6 Mar), still open
+    D (rep_west, 300): S0 → won (10 Mar) → reopened into S0 (15 Mar), open again: having been
+      won, it has passed every open stage
+    E (rep_east, 50): created 2 April, S0 → S1 (3 Apr)
+    """
+    world = free_world
+    s = world.open_stages()
+    retail = make_customer(
+        world.admin, name="Retail", industry="Retail", owner_id=world.rep_east.user_id
+    )
+    a = make_deal(world.rep_east, retail, name="A", amount=Decimal(100))
+    b = make_deal(world.rep_east, name="B", amount=Decimal(200))
+    c = make_deal(world.rep_west, name="C")
+    d = make_deal(world.rep_west, name="D", amount=Decimal(300))
+    clock.at(3, 3)
+    move_deal(world.rep_west, c.pk, s[1].pk, None)
+    clock.at(3, 4)
+    move_deal(world.rep_east, b.pk, s[2].pk, None)
+    clock.at(3, 5)
+    move_deal(world.rep_east, a.pk, s[1].pk, None)
+    clock.at(3, 6)
+    move_deal(world.rep_west, c.pk, s[0].pk, None)
+    clock.at(3, 9)
+    move_deal(world.rep_east, a.pk, s[2].pk, None)
+    clock.at(3, 10)
+    close_deal(world.rep_west, d.pk, outcome="won", version=None)
+    clock.at(3, 12)
+    close_deal(world.rep_east, b.pk, outcome="lost", reason="Price too high", version=None)
+    clock.at(3, 15)
+    reopen_deal(world.rep_west, d.pk, version=None)
+    clock.at(3, 20)
+    close_deal(world.rep_east, a.pk, outcome="won", version=None)
+    clock.at(4, 2)
+    e = make_deal(world.rep_east, name="E", amount=Decimal(50))
+    clock.at(4, 3)
+    move_deal(world.rep_east, e.pk, s[1].pk, None)
+    return world
+
+
+def test_cohort_funnel_counts_skipped_stages_and_won_deals_as_passed(history: World) -> None:
+    # when the admin asks for March's cohort (A, B, C, D; E was created in April)
+    funnel = queries.cohort_funnel(history.admin, march(history))[None]
+    counts = [(row.name, row.count, row.amount) for row in funnel.stages]
+
+    # then reached(S0) = A, B, C, D = 4 (amount 100 + 200 + 0 + 300 = 600)
+    #      reached(S1) = A, B (skipped S1 for S2), C (was in S1), D (was won) = 4 (amount 600)
+    #      reached(S2) = A, B, D = 3 (amount 600); later open stages: A, D = 2 (amount 400)
+    #      Signed (the first won stage) counts the deals won now: A = 1 (amount 100);
+    #      After-sales service: nobody got there = 0
+    open_names = [s.name for s in history.open_stages()]
+    assert counts[:3] == [
+        (open_names[0], 4, Decimal(600)),
+        (open_names[1], 4, Decimal(600)),
+        (open_names[2], 3, Decimal(600)),
+    ]
+    assert [row[1:] for row in counts[3 : len(open_names)]] == [(2, Decimal(400))] * (
+        len(open_names) - 3
+    )
+    assert counts[len(open_names) :] == [
+        ("Signed", 1, Decimal(100)),
+        ("After-sales service", 0, Decimal(0)),
+    ]
+    # conversion S0 → S1 = 4/4, S1 → S2 = 3/4, S2 → S3 = 2/3; last open → Signed = 1/2;
+    # overall = won / reached(S0) = 1/4
+    assert [r.conversion_to_next for r in funnel.stages[:3]] == [
+        Fraction(1),
+        Fraction(3, 4),
+        Fraction(2, 3),
+    ]
+    assert funnel.stages[len(open_names) - 1].conversion_to_next == Fraction(1, 2)
+    assert [r.drop_off for r in funnel.stages[:3]] == [0, 1, 1]
+    assert (funnel.deals, funnel.won, funnel.overall_conversion) == (4, 1, Fraction(1, 4))
+
+
+def test_cohort_funnel_by_owner_and_by_customer_cut(history: World) -> None:
+    # when it is cut by owner: rep_east has A and B, rep_west has C and D
+    by_owner = queries.cohort_funnel(history.admin, march(history), by_owner=True)
+    east = by_owner[history.rep_east.user_id]
+    west = by_owner[history.rep_west.user_id]
+
+    # then rep_east reached S0 2, S1 2 (A, B skipped), won 1; rep_west S0 2, S1 2 (C, D), S2 1
+    assert [r.count for r in east.stages[:3]] == [2, 2, 2]
+    assert (east.won, west.won) == (1, 0)
+    assert [r.count for r in west.stages[:3]] == [2, 2, 1]
+
+    # and cut by industry, only A (the Retail customer's deal) is counted
+    retail = queries.cohort_funnel(history.admin, march(history, industry="Retail"))[None]
+    assert (retail.deals, retail.won) == (1, 1)
+
+
+def test_a_rep_counts_only_what_they_may_see(history: World) -> None:
+    # when rep_west asks for the whole cohort, only C and D are theirs
+    funnel = queries.cohort_funnel(history.rep_west, march(history))[None]
+
+    # then reached(S0) = 2 and nobody won
+    assert (funnel.deals, funnel.won) == (2, 0)
+
+
+def test_flow_funnel_counts_entries_in_the_period(history: World) -> None:
+    # when the flow funnel of March is asked for
+    funnel = queries.flow_funnel(history.admin, march(history))
+    entries = {row.name: row.count for row in funnel.stages}
+    names = [s.name for s in history.open_stages()]
+
+    # then S0 was entered 4 times at creation, again by C (6 Mar) and D (15 Mar) = 6;
+    # S1 by C (3 Mar) and A (5 Mar) = 2; S2 by B and A = 2; Won by D and A = 2;
+    # April's two entries of E are not counted
+    assert entries[names[0]] == 6
+    assert entries[names[1]] == 2
+    assert entries[names[2]] == 2
+    assert entries["Signed"] == 2
+
+
+def test_time_in_stage_reads_stays_that_ended_in_the_period(history: World) -> None:
+    # when time in stage is asked for March
+    times = {t.name: t.days for t in queries.time_in_stage(history.admin, march(history))}
+    names = [s.name for s in history.open_stages()]
+
+    # then S0 stays that ended: C 2→3 Mar (1 day), B 2→4 (2), A 2→5 (3), D 2→10 (8),
+    # so count 4, median (2 + 3) / 2 = 5/2, mean (1 + 2 + 3 + 8) / 4 = 7/2
+    assert times[names[0]] == queries.Spread(4, Fraction(5, 2), Fraction(7, 2))
+    # S1: C 3→6 Mar (3 days), A 5→9 (4): median 7/2, mean 7/2
+    assert times[names[1]] == queries.Spread(2, Fraction(7, 2), Fraction(7, 2))
+    # Signed: D stayed 10→15 Mar (5 days) before its reopening
+    assert times["Signed"] == queries.Spread(1, Fraction(5), Fraction(5))
+
+
+def test_win_rate_deal_size_cycle_and_velocity(history: World) -> None:
+    # when the outcomes of deals closed in March are asked for
+    figures = queries.outcomes(history.admin, march(history))
+
+    # then A was won (100, created 2 Mar, won 20 Mar: 18 days) and B lost; D is open again
+    assert (figures.won, figures.lost, figures.won_amount) == (1, 1, Decimal(100))
+    assert figures.win_rate == Fraction(1, 2)
+    assert figures.average_won_amount == Decimal(100)
+    assert figures.sales_cycle == queries.Spread(1, Fraction(18), Fraction(18))
+    # open deals now: C, D and E = 3; velocity = 3 × 100 × 1/2 ÷ 18 = 150 / 18 per day
+    assert figures.open_deals == 3
+    assert figures.velocity_per_day == Decimal(150) / Decimal(18)
+
+
+def test_customer_cuts_are_refused_for_daily_counts(history: World) -> None:
+    # when the flow funnel is cut by region, the error names the field
+    with pytest.raises(queries.ValidationFailed) as refused:
+        queries.flow_funnel(history.admin, march(history, region="East"))
+    assert refused.value.errors[0].field == "region"
