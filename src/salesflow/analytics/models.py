@@ -11,10 +11,11 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.models import Workspace
-from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS
-from salesflow.pipeline.models import Pipeline, Stage, StageKind
+from salesflow.core.models import Team, Workspace, WorkspaceOwned
+from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS, validate_not_negative
+from salesflow.pipeline.models import ForecastCategory, Pipeline, Stage, StageKind
 
 # Sums of many amounts need more digits than one amount.
 SUM_DIGITS = MAX_DIGITS + 6
@@ -130,3 +131,38 @@ class StageStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} stage {self.stage_id}: {self.stays} stays of {self.days} days"
+
+
+class ForecastAdjustment(WorkspaceOwned):
+    """A manager's own figure for one forecast category of their roll-up, beside the computed one.
+
+    The computed roll-up is never overwritten: reports show both numbers and the difference.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("manager"),
+    )  # fmt: skip
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.CASCADE, related_name="+", verbose_name=_("pipeline")
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("team"),
+    )  # fmt: skip
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    category = models.CharField(_("category"), max_length=10, choices=ForecastCategory.choices)
+    amount = models.DecimalField(
+        _("adjusted amount"), max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES,
+        validators=[validate_not_negative],
+    )  # fmt: skip
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("forecast adjustment")
+        verbose_name_plural = _("forecast adjustments")
+        indexes = [models.Index(fields=["workspace", "pipeline", "first_day", "last_day"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.first_day}–{self.last_day}: {self.amount}"

@@ -23,7 +23,14 @@ from salesflow.core.api import (
 )
 from salesflow.core.pagination import KeysetPagination
 from salesflow.pipeline import queries
-from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageKind
+from salesflow.pipeline.models import (
+    Deal,
+    ForecastCategory,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 from salesflow.pipeline.services import deals as deal_services
 from salesflow.pipeline.services import pipelines as pipeline_services
 
@@ -192,6 +199,11 @@ class DealOut(RecordOut):
     probability: int
     probability_overridden: bool
     next_step: str
+    forecast_category: ForecastCategory = Field(
+        description="commit, best_case, pipeline or omitted: the owner's choice, else from the "
+        "win probability (70 % and up commit, 40 % best case, 1 % pipeline, 0 omitted)."
+    )
+    forecast_category_chosen: bool = Field(description="Whether the owner chose the category.")
     lost_reason: str | None = Field(description="The lost reason's name.")
     lost_note: str
     checklist: dict[str, list[str]]
@@ -201,6 +213,14 @@ class DealOut(RecordOut):
     @staticmethod
     def resolve_status(deal: Deal) -> str:
         return deal.stage.kind
+
+    @staticmethod
+    def resolve_forecast_category(deal: Deal) -> str:
+        return deal.effective_forecast_category
+
+    @staticmethod
+    def resolve_forecast_category_chosen(deal: Deal) -> bool:
+        return bool(deal.forecast_category)
 
     @staticmethod
     def resolve_lost_reason(deal: Deal) -> str | None:
@@ -223,6 +243,9 @@ class DealFields(InputSchema):
         None, description="Win probability in %; null goes back to the stage's default."
     )
     next_step: str = column(Deal, "next_step")
+    forecast_category: ForecastCategory | Literal[""] = Field(
+        "", description="commit, best_case, pipeline or omitted; empty follows the probability."
+    )
     checklist: dict[str, list[ChecklistItem]] = Field(
         default_factory=dict, description="Ticked exit checklist items, by stage id."
     )

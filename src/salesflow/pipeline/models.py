@@ -49,6 +49,31 @@ class StageKind(models.TextChoices):
     LOST = "lost", _("lost")
 
 
+class ForecastCategory(models.TextChoices):
+    """How sure the owner is that a deal closes in its period (the forecast roll-up's columns)."""
+
+    COMMIT = "commit", _("commit")
+    BEST_CASE = "best_case", _("best case")
+    PIPELINE = "pipeline", _("pipeline")
+    OMITTED = "omitted", _("omitted")
+
+
+# A deal's category follows its win probability until its owner chooses one:
+# 70–100 % commit, 40–69 % best case, 1–39 % pipeline, 0 % omitted.
+CATEGORY_FLOORS = (
+    (70, ForecastCategory.COMMIT),
+    (40, ForecastCategory.BEST_CASE),
+    (1, ForecastCategory.PIPELINE),
+)
+
+
+def category_for(probability: int) -> ForecastCategory:
+    for floor, category in CATEGORY_FLOORS:
+        if probability >= floor:
+            return category
+    return ForecastCategory.OMITTED
+
+
 class Stage(WorkspaceOwned):
     """A step of a pipeline: what it must achieve, how to get there, and what lets a deal leave."""
 
@@ -146,6 +171,13 @@ class Deal(WorkspaceOwned):
     )
     probability_overridden = models.BooleanField(_("probability set by hand"), default=False)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=10,
+        choices=ForecastCategory.choices,
+        blank=True,
+        help_text=_("Empty: follows the win probability."),
+    )
     lost_reason = models.ForeignKey(
         LostReason,
         null=True,
@@ -171,6 +203,10 @@ class Deal(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_forecast_category(self) -> str:
+        return self.forecast_category or category_for(self.probability)
 
 
 class StageChange(AppendOnly):

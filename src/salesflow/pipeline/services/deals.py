@@ -34,6 +34,7 @@ DEAL_FIELDS = frozenset(
         "probability",
         "next_step",
         "checklist",
+        "forecast_category",
     }
 )
 CREATE_FIELDS = DEAL_FIELDS | {"pipeline_id", "stage_id"}
