@@ -18,6 +18,7 @@ from salesflow.core.errors import ValidationFailed
 from salesflow.customers.services import update_customer
 from salesflow.pipeline.models import Deal, Stage, StageChange
 from salesflow.pipeline.services import deals as deal_services
+from salesflow.pipeline.services.pipelines import reorder_stages
 from tests.conftest import World, make_deal
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +170,25 @@ def test_a_move_counts_an_entry_and_ends_a_stay(
     assert fact.outcome == "won"
     assert fact.closed_on == datetime.date(2026, 3, 10)
     assert fact.cycle_days == max((clock[0] - deal.created_at).days, 0)
+
+
+def test_reordering_stages_moves_the_furthest_stage(world: World) -> None:
+    # given a deal that went S0 → S1 → back to S0: its furthest stage is S1
+    Stage.objects.filter(workspace_id=world.admin.workspace_id).update(
+        exit_fields=[], exit_checklist=[]
+    )
+    stages = world.stages
+    deal = make_deal(world.rep_east)
+    deal_services.move_deal(world.rep_east, deal.pk, stages[1].pk, None)
+    deal_services.move_deal(world.rep_east, deal.pk, stages[0].pk, None)
+    assert DealFact.objects.get(deal=deal).furthest_stage_id == stages[1].pk
+
+    # when the admin puts S1 before S0
+    order = [stages[1].pk, stages[0].pk, *(s.pk for s in stages[2:])]
+    reorder_stages(world.admin, world.pipeline.pk, world.pipeline.version, order)
+
+    # then S0 is now the furthest stage it reached, as a rebuild also finds
+    assert DealFact.objects.get(deal=deal).furthest_stage_id == stages[0].pk
+    kept = snapshot(world.admin.workspace_id)
+    rebuild(world.admin.workspace_id)
+    assert snapshot(world.admin.workspace_id) == kept

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
 
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.models import Workspace
@@ -192,6 +193,17 @@ def _save_fact(deal: Deal, zone: ZoneInfo) -> None:
     row = Deal.objects.filter(pk=deal.pk).values(*DEAL_COLUMNS).get()
     values = _fact_values(row, _deal_moves(deal.pk), _pipeline_stages(deal.pipeline_id), zone)
     DealFact.objects.update_or_create(deal_id=deal.pk, defaults=values)
+
+
+def refresh_furthest_stages(pipeline_id: int) -> None:
+    """Stages were reordered: which stage is furthest follows the new order, for every deal."""
+    furthest = (
+        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
+        .exclude(to_stage__kind=StageKind.LOST)
+        .order_by("-to_stage__position", "-to_stage_id")
+        .values("to_stage_id")[:1]
+    )
+    DealFact.objects.filter(pipeline_id=pipeline_id).update(furthest_stage_id=Subquery(furthest))
 
 
 def forget_deal(deal: Deal) -> None:

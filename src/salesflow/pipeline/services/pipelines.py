@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import Conflict, FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_admin, visible
@@ -218,6 +219,7 @@ def reorder_stages(
             raise Conflict(pipeline.version)
         pipeline.version += 1
         writes.audit(actor, pipeline, "reorder", {"stage_ids": [before, stage_ids]})
+        aggregates.refresh_furthest_stages(pipeline.pk)
     return pipeline
 
 
