@@ -207,3 +207,23 @@ def test_the_page_moves_through_the_same_dialog(world: World) -> None:
     )
     assert response.status_code == 422
     assert Deal.objects.get(pk=deal.pk).stage.kind == "open"
+
+
+def test_the_owner_chooses_a_forecast_category_and_can_go_back(world: World) -> None:
+    # given a deal in the first stage (5 %: pipeline by its probability)
+    deal = make_deal(world.rep_east)
+    html = signed_in(world.rep_east).get(f"/deals/{deal.pk}/").text
+    assert "By win probability (now: pipeline)" in html
+
+    # when the owner marks it commit
+    response = edit(world.rep_east, deal, forecast_category="commit")
+
+    # then it is saved as their choice
+    deal.refresh_from_db()
+    assert response.status_code == 200
+    assert (deal.forecast_category, deal.effective_forecast_category) == ("commit", "commit")
+
+    # and choosing "by win probability" again clears it
+    edit(world.rep_east, deal, forecast_category="")
+    deal.refresh_from_db()
+    assert (deal.forecast_category, deal.effective_forecast_category) == ("", "pipeline")

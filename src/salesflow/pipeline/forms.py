@@ -16,7 +16,7 @@ from salesflow.core.scoping import Actor
 from salesflow.customers.models import Contact
 from salesflow.customers.queries import assignable_owners, customer_contacts
 from salesflow.pipeline import queries
-from salesflow.pipeline.models import Deal, Stage
+from salesflow.pipeline.models import Deal, ForecastCategory, Stage, category_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -168,6 +168,7 @@ class DealForm(forms.Form):
         help_text=_("Leave empty to use the stage's default."),
     )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
+    forecast_category = forms.ChoiceField(label=_("Forecast category"), required=False)
     contact_id = forms.ModelChoiceField(
         label=_("Contact"), queryset=Contact.objects.none(), required=False
     )
@@ -181,6 +182,7 @@ class DealForm(forms.Form):
             "expected_close_date": deal.expected_close_date,
             "probability": deal.probability if deal.probability_overridden else None,
             "next_step": deal.next_step,
+            "forecast_category": deal.forecast_category,
             "contact_id": deal.contact_id,
             "owner_id": deal.owner_id,
         }
@@ -190,6 +192,12 @@ class DealForm(forms.Form):
         owner_field: Any = self.fields["owner_id"]
         owner_field.queryset = assignable_owners(actor) | User.objects.filter(pk=deal.owner_id)
         self.fields["probability"].widget.attrs["placeholder"] = str(deal.stage.probability)
+        category: Any = self.fields["forecast_category"]
+        following = ForecastCategory(category_for(deal.probability)).label
+        category.choices = [
+            ("", _("By win probability (now: %(category)s)") % {"category": following}),
+            *ForecastCategory.choices,
+        ]
 
     def changes(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
