@@ -32,13 +32,21 @@ class CutParams(Schema):
     team_id: int | None = Field(
         None, description="Only deals owned by this team and its sub-teams."
     )
-    source_channel: str | None = Field(None, max_length=100)
-    industry: str | None = Field(None, max_length=100)
-    region: str | None = Field(None, max_length=100)
+    source_channel: str | None = Field(
+        None, max_length=100, description="Only deals of customers from this source channel."
+    )
+    industry: str | None = Field(
+        None, max_length=100, description="Only deals of customers in this industry."
+    )
+    region: str | None = Field(
+        None, max_length=100, description="Only deals of customers in this region."
+    )
     compare_first_day: datetime.date | None = Field(
         None, description="First day of a period to compare with (with compare_last_day)."
     )
-    compare_last_day: datetime.date | None = None
+    compare_last_day: datetime.date | None = Field(
+        None, description="Last day of the period to compare with, inclusive."
+    )
 
     def cut(self, actor: Actor) -> Cut:
         """The Cut of the main period; every id is resolved through the actor's scope."""
