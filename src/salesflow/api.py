@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from salesflow.activities.api import activities
 from salesflow.analytics.api import analytics
+from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
@@ -23,3 +24,4 @@ api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)
 api.add_router("/activities", activities)
 api.add_router("/analytics", analytics)
+api.add_router("/analytics", forecasts)

@@ -59,6 +59,9 @@ class Api:
     def patch(self, path: str, body: Any = None) -> Any:
         return self.send("patch", path, json.dumps(body))
 
+    def put(self, path: str, body: Any = None) -> Any:
+        return self.send("put", path, json.dumps(body))
+
     def delete(self, path: str, **params: Any) -> Any:
         query = "&".join(f"{k}={v}" for k, v in params.items())
         return self.client.delete(
