@@ -12,5 +12,6 @@ urlpatterns = [
     path("deals/", include("salesflow.pipeline.urls")),
     path("customers/", include("salesflow.customers.urls")),
     path("activities/", include("salesflow.activities.urls")),
+    path("analytics/", include("salesflow.analytics.urls")),
     path("settings/", include("salesflow.core.urls")),
 ]
