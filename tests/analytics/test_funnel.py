@@ -168,6 +168,15 @@ def test_win_rate_deal_size_cycle_and_velocity(history: World) -> None:
     assert figures.open_deals == 3
     assert figures.velocity_per_day == Decimal(150) / Decimal(18)
 
+    # and per owner: rep_east won A, lost B and has E open: 1 × 100 × 1/2 ÷ 18 per day;
+    # rep_west closed nothing in March but has C and D open: no velocity without a win
+    by_owner = queries.outcomes(history.admin, march(history), by_owner=True).by_owner
+    east = by_owner[history.rep_east.user_id]
+    assert (east.won, east.lost, east.open_deals) == (1, 1, 1)
+    assert east.velocity_per_day == Decimal(50) / Decimal(18)
+    west = by_owner[history.rep_west.user_id]
+    assert (west.won, west.lost, west.open_deals, west.velocity_per_day) == (0, 0, 2, None)
+
 
 def test_customer_cuts_are_refused_for_daily_counts(history: World) -> None:
     # when the flow funnel is cut by region, the error names the field

@@ -160,14 +160,27 @@ def test_velocity_answers_the_hand_computed_figures(history: World, api_as) -> N
     }
     assert (body["average_won_amount"], body["sales_cycle"]) == ("100.00", cycle)
     assert (body["open_deals"], body["velocity_per_day"]) == (3, "8.33")
-    # and rep_east closed both (1 won, 1 lost); rep_west closed nothing in March
-    assert [(o["owner_id"], o["won"], o["lost"], o["win_rate"]) for o in body["by_owner"]] == [
-        (history.rep_east.user_id, 1, 1, 0.5)
+    # and rep_east closed both (1 won, 1 lost) and has E open: 1 × 100 × 1/2 ÷ 18 = 2.78 a day;
+    # rep_west closed nothing in March but has C and D open
+    owners = [
+        (o["owner_id"], o["won"], o["lost"], o["win_rate"], o["open_deals"], o["velocity_per_day"])
+        for o in body["by_owner"]
     ]
+    assert sorted(owners) == sorted(
+        [
+            (history.rep_east.user_id, 1, 1, 0.5, 1, "2.78"),
+            (history.rep_west.user_id, 0, 0, None, 2, None),
+        ]
+    )
     # and nothing was closed in April: no win rate, no average, no velocity
     compare = body["compare"]
     assert (compare["won"], compare["lost"], compare["win_rate"]) == (0, 0, None)
-    assert (compare["velocity_per_day"], compare["by_owner"]) == (None, [])
+    assert compare["velocity_per_day"] is None
+    # and its owners are those with deals open now, who closed nothing
+    assert {(o["owner_id"], o["won"], o["lost"], o["open_deals"]) for o in compare["by_owner"]} == {
+        (history.rep_east.user_id, 0, 0, 1),
+        (history.rep_west.user_id, 0, 0, 2),
+    }
 
 
 def test_a_rep_counts_only_their_own_deals(history: World, api_as) -> None:  # noqa: F811

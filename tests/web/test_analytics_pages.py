@@ -279,19 +279,15 @@ def test_outcomes_page_shows_win_rate_cycle_velocity_and_owners(history: World) 
         "3",
         "CN¥8.33",
     ]
-    # and by owner, rep_east closed both
+    # and by owner: rep_east closed both and has E open (1 × 100 × 1/2 ÷ 18 = 2.78 a day);
+    # rep_west closed nothing but has C and D open
     owners = rows_by_name(found["owners"])
     assert owners == {
         history.rep_east.user.username: [
-            "1",
-            "1",
-            "50.0%",
-            "CN¥100.00",
-            "CN¥100.00",
-            "18.0",
-            "18.0",
-        ]
-    }
+            "1", "1", "50.0%", "CN¥100.00", "CN¥100.00", "18.0", "18.0", "1", "CN¥2.78",
+        ],
+        history.rep_west.user.username: ["0", "0", "–", "CN¥0.00", "–", "–", "–", "2", "–"],
+    }  # fmt: skip
 
 
 def test_another_workspaces_pipeline_is_not_found(history: World, other_world: World) -> None:

@@ -192,6 +192,8 @@ class OutcomesOut(Schema):
 
 class OwnerOutcomesOut(OutcomesOut):
     owner_id: int
+    open_deals: int = Field(description="The owner's deals open now.")
+    velocity_per_day: Money | None
 
 
 class VelocityPeriodOut(OutcomesOut):
@@ -202,7 +204,8 @@ class VelocityPeriodOut(OutcomesOut):
         description="open_deals × average_won_amount × win_rate ÷ mean sales cycle in days."
     )
     by_owner: list[OwnerOutcomesOut] | None = Field(
-        description="Each owner with deals closed in the period, when by_owner was asked for."
+        description="Each owner with deals closed in the period or open now, when by_owner was "
+        "asked for."
     )
 
 

@@ -263,14 +263,25 @@ def outcomes(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Outcomes:
         .annotate(n=Count("deal_id"), amount=Sum("amount"))
         .order_by()
     )
+    open_by_owner = dict(
+        facts.filter(outcome=StageKind.OPEN)
+        .values("owner_id")
+        .annotate(n=Count("deal_id"))
+        .order_by()
+        .values_list("owner_id", "n")
+    )
     result = _outcomes(rows)
-    result.open_deals = facts.filter(outcome=StageKind.OPEN).count()
+    result.open_deals = sum(open_by_owner.values())
     result.velocity_per_day = velocity(result)
     if by_owner:
-        owners: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        owners: dict[int, list[dict[str, Any]]] = {owner: [] for owner in open_by_owner}
         for row in rows:
-            owners[row["owner_id"]].append(row)
-        result.by_owner = {owner: _outcomes(owner_rows) for owner, owner_rows in owners.items()}
+            owners.setdefault(row["owner_id"], []).append(row)
+        for owner, owner_rows in owners.items():
+            figures = _outcomes(owner_rows)
+            figures.open_deals = open_by_owner.get(owner, 0)
+            figures.velocity_per_day = velocity(figures)
+            result.by_owner[owner] = figures
     return result
 
 

@@ -497,10 +497,22 @@ def _outcome_changes(
 
 
 def outcomes_owner_table(figures: queries.Outcomes, currency: str) -> Table:
-    table = Table("owners", _("Deals closed, by owner"), _outcome_columns(currency, _("Owner")))
+    columns = [
+        *_outcome_columns(currency, _("Owner")),
+        Column(_("Open deals")),
+        Column(_("Sales velocity per day"), currency),
+    ]
+    table = Table("owners", _("By owner"), columns)
     names = _owner_names(figures.by_owner)
     for owner, own in sorted(figures.by_owner.items(), key=lambda item: names.get(item[0], "")):
-        table.rows.append([exports.text(names.get(owner, "")), *_outcome_cells(own, currency)])
+        table.rows.append(
+            [
+                exports.text(names.get(owner, "")),
+                *_outcome_cells(own, currency),
+                exports.count(own.open_deals),
+                exports.money(own.velocity_per_day, currency),
+            ]
+        )
     return table
 
 
