@@ -213,7 +213,7 @@ def test_the_owner_chooses_a_forecast_category_and_can_go_back(world: World) -> 
     # given a deal in the first stage (5 %: pipeline by its probability)
     deal = make_deal(world.rep_east)
     html = signed_in(world.rep_east).get(f"/deals/{deal.pk}/").text
-    assert "By win probability (now: pipeline)" in html
+    assert "By win probability (now: Pipeline)" in html
 
     # when the owner marks it commit
     response = edit(world.rep_east, deal, forecast_category="commit")

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesflow.core.models import AppendOnly, Workspace, WorkspaceOwned
 from salesflow.core.money import (
@@ -52,10 +53,11 @@ class StageKind(models.TextChoices):
 class ForecastCategory(models.TextChoices):
     """How sure the owner is that a deal closes in its period (the forecast roll-up's columns)."""
 
-    COMMIT = "commit", _("commit")
-    BEST_CASE = "best_case", _("best case")
-    PIPELINE = "pipeline", _("pipeline")
-    OMITTED = "omitted", _("omitted")
+    # A context keeps "Pipeline" the category apart from "Pipeline" the sales process.
+    COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
+    BEST_CASE = "best_case", pgettext_lazy("forecast category", "Best case")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
+    OMITTED = "omitted", pgettext_lazy("forecast category", "Omitted")
 
 
 # A deal's category follows its win probability until its owner chooses one:
