@@ -23,6 +23,9 @@ from salesflow.customers.services import create_contact, create_customer
 from salesflow.pipeline.models import Deal, Pipeline, Stage
 from salesflow.pipeline.services.deals import create_deal
 
+# Fixtures shared beyond one folder: the hand-computed histories of the analytics tests.
+pytest_plugins = ["tests.analytics.histories"]
+
 PASSWORD = "Correct-horse-9"
 _names = itertools.count(1)
 

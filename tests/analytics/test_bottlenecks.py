@@ -10,7 +10,7 @@ import pytest
 from salesflow.analytics.bottlenecks import Thresholds, baseline_cut, bottlenecks
 from salesflow.analytics.queries import Cut
 from salesflow.pipeline.services.deals import move_deal
-from tests.analytics.conftest import Clock
+from tests.analytics.histories import Clock
 from tests.conftest import World, make_deal
 
 pytestmark = pytest.mark.django_db

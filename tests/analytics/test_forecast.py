@@ -14,10 +14,7 @@ from salesflow.analytics.queries import Cut
 from salesflow.analytics.services import adjust_forecast
 from salesflow.core.errors import Forbidden
 from salesflow.core.scoping import Actor
-from salesflow.pipeline.services.deals import update_deal
-from tests.analytics.conftest import Clock
-from tests.analytics.test_funnel import history  # noqa: F401  (a fixture)
-from tests.conftest import World, make_deal
+from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
 
@@ -30,30 +27,6 @@ def april(world: World, **cuts: object) -> Cut:
 
 def rollup_lines(actor: Actor, world: World) -> list[forecast.CategoryLine]:
     return forecast.rollup(actor, april(world)).lines
-
-
-@pytest.fixture
-def open_pipeline(free_world: World, clock: Clock) -> World:
-    """On 1 March, four open deals; three are expected to close in April.
-
-    P (rep_east, 1000, the first stage's default 5 %, closes 10 Apr) → pipeline, weighted 50
-    Q (rep_east, 2000, probability set to 80 %, closes 20 Apr)   → commit, weighted 1600
-    R (rep_west, 500, 50 %, owner chose "commit", closes 30 Apr) → commit, weighted 250
-    S (rep_west, 9000, closes 1 May)                              → outside the period
-    """
-    world = free_world
-    clock.at(3, 1)
-    make_deal(world.rep_east, name="P", amount=Decimal(1000),
-              expected_close_date=datetime.date(2026, 4, 10))  # fmt: skip
-    q = make_deal(world.rep_east, name="Q", amount=Decimal(2000),
-                  expected_close_date=datetime.date(2026, 4, 20))  # fmt: skip
-    update_deal(world.rep_east, q.pk, None, {"probability": 80})
-    r = make_deal(world.rep_west, name="R", amount=Decimal(500),
-                  expected_close_date=datetime.date(2026, 4, 30))  # fmt: skip
-    update_deal(world.rep_west, r.pk, None, {"probability": 50, "forecast_category": "commit"})
-    make_deal(world.rep_west, name="S", amount=Decimal(9000),
-              expected_close_date=datetime.date(2026, 5, 1))  # fmt: skip
-    return world
 
 
 def test_weighted_forecast_by_category_and_owner(open_pipeline: World) -> None:
@@ -107,7 +80,7 @@ def test_a_manager_adjusts_the_rollup_and_both_numbers_are_kept(open_pipeline: W
     assert lines["commit"].adjusted is None
 
 
-def test_learned_probability_beside_the_configured_one(history: World) -> None:  # noqa: F811
+def test_learned_probability_beside_the_configured_one(history: World) -> None:
     # given the history: A won and B lost (B had reached S2, skipping S1); C, D are open
     stages = history.open_stages()
 
@@ -122,7 +95,7 @@ def test_learned_probability_beside_the_configured_one(history: World) -> None: 
     assert [p.configured for p in learned] == [s.probability for s in stages]
 
 
-def test_close_days_add_up_the_stays_of_the_stages_left(history: World) -> None:  # noqa: F811
+def test_close_days_add_up_the_stays_of_the_stages_left(history: World) -> None:
     # given the stays that ended in the history (see test_funnel): S0 lasted 1, 2, 3, 8 days;
     # S1 lasted 3 and 4 days; S2 (A 9→20 Mar, 11 days; B 4→12 Mar, 8 days); later stages none
     stages = [s for s in history.stages if s.kind == "open"]

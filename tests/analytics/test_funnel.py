@@ -9,9 +9,7 @@ from fractions import Fraction
 import pytest
 
 from salesflow.analytics import queries
-from salesflow.pipeline.services.deals import close_deal, move_deal, reopen_deal
-from tests.analytics.conftest import Clock
-from tests.conftest import World, make_customer, make_deal
+from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
 
@@ -20,51 +18,6 @@ MARCH = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
 
 def march(world: World, **cuts: object) -> queries.Cut:
     return queries.Cut(world.pipeline.pk, *MARCH, **cuts)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def history(free_world: World, clock: Clock) -> World:
-    """Five deals; A–D created on 2 March, E in April.
-
-    A (rep_east, 100): S0 → S1 (5 Mar) → S2 (9 Mar) → won (20 Mar)
-    B (rep_east, 200): S0 → S2, skipping S1 (4 Mar) → lost (12 Mar)
-    C (rep_west, no amount): S0 → S1 (3 Mar) → back to S0 (6 Mar), still open
-    D (rep_west, 300): S0 → won (10 Mar) → reopened into S0 (15 Mar), open again: having been
-      won, it has passed every open stage
-    E (rep_east, 50): created 2 April, S0 → S1 (3 Apr)
-    """
-    world = free_world
-    s = world.open_stages()
-    retail = make_customer(
-        world.admin, name="Retail", industry="Retail", owner_id=world.rep_east.user_id
-    )
-    a = make_deal(world.rep_east, retail, name="A", amount=Decimal(100))
-    b = make_deal(world.rep_east, name="B", amount=Decimal(200))
-    c = make_deal(world.rep_west, name="C")
-    d = make_deal(world.rep_west, name="D", amount=Decimal(300))
-    clock.at(3, 3)
-    move_deal(world.rep_west, c.pk, s[1].pk, None)
-    clock.at(3, 4)
-    move_deal(world.rep_east, b.pk, s[2].pk, None)
-    clock.at(3, 5)
-    move_deal(world.rep_east, a.pk, s[1].pk, None)
-    clock.at(3, 6)
-    move_deal(world.rep_west, c.pk, s[0].pk, None)
-    clock.at(3, 9)
-    move_deal(world.rep_east, a.pk, s[2].pk, None)
-    clock.at(3, 10)
-    close_deal(world.rep_west, d.pk, outcome="won", version=None)
-    clock.at(3, 12)
-    close_deal(world.rep_east, b.pk, outcome="lost", reason="Price too high", version=None)
-    clock.at(3, 15)
-    reopen_deal(world.rep_west, d.pk, version=None)
-    clock.at(3, 20)
-    close_deal(world.rep_east, a.pk, outcome="won", version=None)
-    clock.at(4, 2)
-    e = make_deal(world.rep_east, name="E", amount=Decimal(50))
-    clock.at(4, 3)
-    move_deal(world.rep_east, e.pk, s[1].pk, None)
-    return world
 
 
 def test_cohort_funnel_counts_skipped_stages_and_won_deals_as_passed(history: World) -> None:

@@ -12,8 +12,6 @@ import pytest
 
 from salesflow.pipeline.models import Pipeline
 from salesflow.pipeline.services.pipelines import create_pipeline, create_stage
-from tests.analytics.conftest import clock, free_world  # noqa: F401
-from tests.analytics.test_funnel import history  # noqa: F401
 from tests.conftest import World
 
 MARCH = {"first_day": "2026-03-01", "last_day": "2026-03-31"}
@@ -25,7 +23,7 @@ def by_name(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return {row["name"]: row[key] for row in rows}
 
 
-def test_funnel_answers_the_hand_computed_cohort(history: World, api_as) -> None:  # noqa: F811
+def test_funnel_answers_the_hand_computed_cohort(history: World, api_as) -> None:
     # when the admin asks for March's funnel (the cohort is A, B, C, D)
     response = api_as(history.admin).get("/analytics/funnel", **MARCH)
 
@@ -69,7 +67,7 @@ def test_funnel_answers_the_hand_computed_cohort(history: World, api_as) -> None
     ]
 
 
-def test_funnel_answers_entries_and_time_in_stage(history: World, api_as) -> None:  # noqa: F811
+def test_funnel_answers_entries_and_time_in_stage(history: World, api_as) -> None:
     # when
     body = api_as(history.admin).get("/analytics/funnel", **MARCH).json()
 
@@ -100,7 +98,7 @@ def test_funnel_answers_entries_and_time_in_stage(history: World, api_as) -> Non
     assert (body["by_owner"], body["compare"], body["notes"]) == (None, None, [])
 
 
-def test_funnel_by_owner_and_compare_period(history: World, api_as) -> None:  # noqa: F811
+def test_funnel_by_owner_and_compare_period(history: World, api_as) -> None:
     # when March is compared with April, split by owner
     response = api_as(history.admin).get("/analytics/funnel", **MARCH, **APRIL, by_owner=True)
 
@@ -122,7 +120,7 @@ def test_funnel_by_owner_and_compare_period(history: World, api_as) -> None:  # 
 
 
 def test_a_customer_cut_leaves_the_daily_figures_out_with_a_note(
-    history: World,  # noqa: F811
+    history: World,
     api_as,
 ) -> None:
     # when March is cut by industry: only A belongs to the Retail customer
@@ -143,7 +141,7 @@ def test_a_customer_cut_leaves_the_daily_figures_out_with_a_note(
     ]
 
 
-def test_velocity_answers_the_hand_computed_figures(history: World, api_as) -> None:  # noqa: F811
+def test_velocity_answers_the_hand_computed_figures(history: World, api_as) -> None:
     # when the admin asks for March, compared with April, by owner
     response = api_as(history.admin).get("/analytics/velocity", **MARCH, **APRIL, by_owner=True)
 
@@ -183,7 +181,7 @@ def test_velocity_answers_the_hand_computed_figures(history: World, api_as) -> N
     }
 
 
-def test_a_rep_counts_only_their_own_deals(history: World, api_as) -> None:  # noqa: F811
+def test_a_rep_counts_only_their_own_deals(history: World, api_as) -> None:
     # when rep_west (C and D are theirs) asks for March, even naming rep_east as the owner
     api = api_as(history.rep_west)
     own = api.get("/analytics/funnel", **MARCH).json()
@@ -312,7 +310,7 @@ def test_plan_answers_the_seed_example(world: World, seed_pipeline: Pipeline, ap
 
 
 def test_plan_for_revenue_takes_rates_size_and_reps_from_history(
-    history: World,  # noqa: F811
+    history: World,
     api_as,
 ) -> None:
     # given the clock at 3 April: the last 365 days hold all five deals. Reached: Prospecting

@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 
 from salesflow.analytics.models import ForecastAdjustment
-from tests.analytics.conftest import clock, free_world  # noqa: F401
-from tests.analytics.test_forecast import open_pipeline  # noqa: F401
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +18,7 @@ def categories(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {line["category"]: line for line in body["categories"]}
 
 
-def test_forecast_by_category_with_the_monte_carlo_spread(open_pipeline: World, api_as) -> None:  # noqa: F811
+def test_forecast_by_category_with_the_monte_carlo_spread(open_pipeline: World, api_as) -> None:
     # when the admin asks for April's forecast (the clock stands on 1 March)
     response = api_as(open_pipeline.admin).get(f"/analytics/forecast?{APRIL}&runs=2000&seed=3")
 
@@ -42,7 +40,7 @@ def test_forecast_by_category_with_the_monte_carlo_spread(open_pipeline: World, 
     assert all(p["learned"] is None for p in body["learned_probabilities"])
 
 
-def test_a_manager_adjusts_and_sees_both_numbers(open_pipeline: World, api_as) -> None:  # noqa: F811
+def test_a_manager_adjusts_and_sees_both_numbers(open_pipeline: World, api_as) -> None:
     boss = api_as(open_pipeline.boss)
     body = {"pipeline_id": open_pipeline.pipeline.pk, "first_day": "2026-04-01",
             "last_day": "2026-04-30", "category": "commit", "amount": "1500",
@@ -68,7 +66,7 @@ def test_a_manager_adjusts_and_sees_both_numbers(open_pipeline: World, api_as) -
     assert not ForecastAdjustment.objects.exists()
 
 
-def test_bad_adjustments_name_the_field(open_pipeline: World, api_as) -> None:  # noqa: F811
+def test_bad_adjustments_name_the_field(open_pipeline: World, api_as) -> None:
     boss = api_as(open_pipeline.boss)
     body = {"pipeline_id": open_pipeline.pipeline.pk, "first_day": "2026-04-30",
             "last_day": "2026-04-01", "category": "commit", "amount": "1"}  # fmt: skip
@@ -81,7 +79,7 @@ def test_bad_adjustments_name_the_field(open_pipeline: World, api_as) -> None:  
     assert not ForecastAdjustment.objects.exists()
 
 
-def test_bottlenecks_answer_a_list(open_pipeline: World, api_as) -> None:  # noqa: F811
+def test_bottlenecks_answer_a_list(open_pipeline: World, api_as) -> None:
     # four deals are far too few to flag anything with the documented thresholds
     response = api_as(open_pipeline.boss).get(f"/analytics/bottlenecks?{APRIL}")
     assert response.status_code == 200

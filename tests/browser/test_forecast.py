@@ -14,7 +14,7 @@ from salesflow.analytics import forecast_views
 from salesflow.analytics.models import StageStay
 from salesflow.pipeline.models import Stage
 from salesflow.pipeline.services.deals import move_deal, update_deal
-from tests.analytics.conftest import Clock
+from tests.analytics.histories import Clock
 from tests.browser.conftest import log_in
 from tests.browser.test_analytics import canvas_size, history
 from tests.conftest import PASSWORD, World, make_deal

@@ -18,8 +18,7 @@ from salesflow.analytics.bottlenecks import Thresholds
 from salesflow.analytics.models import ForecastAdjustment
 from salesflow.analytics.queries import Cut
 from salesflow.pipeline.services.deals import move_deal
-from tests.analytics.conftest import Clock, clock, free_world  # noqa: F401  (fixtures)
-from tests.analytics.test_forecast import open_pipeline  # noqa: F401  (a fixture)
+from tests.analytics.histories import Clock
 from tests.conftest import World, make_deal
 from tests.web.test_analytics_pages import rows_by_name, signed_in, tables
 
@@ -52,7 +51,7 @@ def money(text: str) -> Decimal:
 # The forecast
 
 
-def test_forecast_page_shows_the_open_pipeline_by_category(open_pipeline: World) -> None:  # noqa: F811
+def test_forecast_page_shows_the_open_pipeline_by_category(open_pipeline: World) -> None:
     world = open_pipeline
     # when the admin opens the forecast of April (the clock stands on 1 March)
     response = signed_in(world.admin).get("/analytics/forecast/", APRIL)
@@ -127,7 +126,7 @@ def test_forecast_page_shows_the_open_pipeline_by_category(open_pipeline: World)
     assert len(learned) == 1 + len(world.open_stages())
 
 
-def test_forecast_looks_ahead_by_default(open_pipeline: World) -> None:  # noqa: F811
+def test_forecast_looks_ahead_by_default(open_pipeline: World) -> None:
     # when the admin opens the forecast without a period on 1 March
     html = signed_in(open_pipeline.admin).get("/analytics/forecast/").text
 
@@ -156,7 +155,7 @@ def test_forecast_looks_ahead_by_default(open_pipeline: World) -> None:  # noqa:
     assert "pipeline=" in tabs[0]
 
 
-def test_a_period_in_the_past_has_nothing_to_simulate(open_pipeline: World) -> None:  # noqa: F811
+def test_a_period_in_the_past_has_nothing_to_simulate(open_pipeline: World) -> None:
     html = (
         signed_in(open_pipeline.admin)
         .get("/analytics/forecast/", {**MARCH, "last_day": "2026-02-28", "first_day": "2026-02-01"})
@@ -166,7 +165,7 @@ def test_a_period_in_the_past_has_nothing_to_simulate(open_pipeline: World) -> N
     assert 'id="forecast-data"' not in html
 
 
-def test_a_manager_adjusts_a_category_and_sees_both_numbers(open_pipeline: World) -> None:  # noqa: F811
+def test_a_manager_adjusts_a_category_and_sees_both_numbers(open_pipeline: World) -> None:
     world = open_pipeline
     client = signed_in(world.boss)
 
@@ -242,7 +241,7 @@ def test_a_manager_adjusts_a_category_and_sees_both_numbers(open_pipeline: World
     assert rows_by_name(tables(other)["categories"])["Commit"][3] == DASH
 
 
-def test_adjust_errors_sit_next_to_the_field_and_empty_withdraws(open_pipeline: World) -> None:  # noqa: F811
+def test_adjust_errors_sit_next_to_the_field_and_empty_withdraws(open_pipeline: World) -> None:
     client = signed_in(open_pipeline.boss)
 
     # when the amount is negative, the table comes back with the error next to the field
@@ -284,7 +283,7 @@ def test_adjust_errors_sit_next_to_the_field_and_empty_withdraws(open_pipeline: 
     assert response.status_code == 404
 
 
-def test_a_rep_sees_no_adjust_form_and_may_not_post(open_pipeline: World) -> None:  # noqa: F811
+def test_a_rep_sees_no_adjust_form_and_may_not_post(open_pipeline: World) -> None:
     client = signed_in(open_pipeline.rep_east)
 
     # when rep_east opens April: P and Q are theirs (50 + 1600), and no form is offered
@@ -310,7 +309,7 @@ def test_a_rep_sees_no_adjust_form_and_may_not_post(open_pipeline: World) -> Non
     assert rows[0] == ["Forecast category", "Deals", "Amount (CNY)", "Weighted amount (CNY)"]
 
 
-def test_forecast_downloads_parse(open_pipeline: World) -> None:  # noqa: F811
+def test_forecast_downloads_parse(open_pipeline: World) -> None:
     client = signed_in(open_pipeline.admin)
 
     # the owners' table as XLSX: numbers as numbers
@@ -360,7 +359,7 @@ def test_forecast_downloads_parse(open_pipeline: World) -> None:  # noqa: F811
 
 
 def test_forecast_filters_swap_and_refuse_like_the_other_pages(
-    open_pipeline: World,  # noqa: F811
+    open_pipeline: World,
     other_world: World,
 ) -> None:
     client = signed_in(open_pipeline.admin)
@@ -415,7 +414,7 @@ def leaking_history(world: World, moment: Clock) -> None:
 
 
 @pytest.fixture
-def leaking(free_world: World, clock: Clock) -> World:  # noqa: F811
+def leaking(free_world: World, clock: Clock) -> World:
     leaking_history(free_world, clock)
     return free_world
 
