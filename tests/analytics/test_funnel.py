@@ -9,6 +9,8 @@ from fractions import Fraction
 import pytest
 
 from salesflow.analytics import queries
+from salesflow.customers.services import update_customer
+from salesflow.pipeline.models import Deal
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -131,8 +133,25 @@ def test_win_rate_deal_size_cycle_and_velocity(history: World) -> None:
     assert (west.won, west.lost, west.open_deals, west.velocity_per_day) == (0, 0, 2, None)
 
 
-def test_customer_cuts_are_refused_for_daily_counts(history: World) -> None:
-    # when the flow funnel is cut by region, the error names the field
-    with pytest.raises(queries.ValidationFailed) as refused:
-        queries.flow_funnel(history.admin, march(history, region="East"))
-    assert refused.value.errors[0].field == "region"
+def test_daily_counts_follow_the_customer_cuts(history: World) -> None:
+    # when entries and stays are cut by industry: only A's customer is in Retail
+    names = [s.name for s in history.open_stages()]
+    retail = march(history, industry="Retail")
+    flow = {r.name: r.count for r in queries.flow_funnel(history.admin, retail).stages}
+    times = {t.name: t.days for t in queries.time_in_stage(history.admin, retail)}
+
+    # then A entered S0, S1, S2 and Signed once each, and stayed 3 days in S0 (2→5 Mar)
+    assert [flow[n] for n in names[:3]] == [1, 1, 1]
+    assert flow["Signed"] == 1
+    assert times[names[0]] == queries.Spread(1, Fraction(3), Fraction(3))
+
+
+def test_a_customer_change_moves_its_deals_daily_counts(history: World) -> None:
+    # when A's customer moves from Retail to Energy
+    customer_id = Deal.objects.get(name="A").customer_id
+    update_customer(history.admin, customer_id, None, {"industry": "Energy"})
+
+    # then A's entries count under Energy and no longer under Retail
+    energy = queries.flow_funnel(history.admin, march(history, industry="Energy"))
+    retail = queries.flow_funnel(history.admin, march(history, industry="Retail"))
+    assert (energy.stages[0].count, retail.stages[0].count) == (1, 0)

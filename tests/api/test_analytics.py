@@ -95,7 +95,7 @@ def test_funnel_answers_entries_and_time_in_stage(history: World, api_as) -> Non
     assert times["Needs analysis"] == (2, 9.5, 9.5)
     assert times["Signed"] == (1, 5.0, 5.0)
     assert times["Lost"] == (0, None, None)
-    assert (body["by_owner"], body["compare"], body["notes"]) == (None, None, [])
+    assert (body["by_owner"], body["compare"]) == (None, None)
 
 
 def test_funnel_by_owner_and_compare_period(history: World, api_as) -> None:
@@ -119,26 +119,17 @@ def test_funnel_by_owner_and_compare_period(history: World, api_as) -> None:
     assert [o["owner_id"] for o in compare["by_owner"]] == [history.rep_east.user_id]
 
 
-def test_a_customer_cut_leaves_the_daily_figures_out_with_a_note(
-    history: World,
-    api_as,
-) -> None:
+def test_a_customer_cut_narrows_every_figure(history: World, api_as) -> None:
     # when March is cut by industry: only A belongs to the Retail customer
     response = api_as(history.admin).get("/analytics/funnel", **MARCH, industry="Retail")
 
-    # then the cohort is A alone (reached 1, won 1), and entries and stays, which know the owner
-    # but not the customer, are null with a note naming the parameter
+    # then the cohort is A alone (reached 1, won 1); A entered S0, S1, S2 and Signed once each,
+    # and stayed 3 days in S0 (2→5 Mar), 4 in S1 (5→9 Mar), 11 in S2 (9→20 Mar)
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["cohort"]["deals"], body["cohort"]["won"]) == (1, 1)
-    assert (body["flow"], body["time_in_stage"]) == (None, None)
-    assert body["notes"] == [
-        {
-            "field": "industry",
-            "message": "Left out: stage entries and time in stage can be cut by owner and "
-            "team only.",
-        }
-    ]
+    assert [s["entries"] for s in body["flow"][:3]] == [1, 1, 1]
+    assert [s["median_days"] for s in body["time_in_stage"][:3]] == [3.0, 4.0, 11.0]
 
 
 def test_velocity_answers_the_hand_computed_figures(history: World, api_as) -> None:

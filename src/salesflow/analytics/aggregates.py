@@ -75,22 +75,35 @@ class Move:
     amount: Decimal | None
 
 
+# The customer's columns every daily count is kept by, so customer cuts read aggregates too.
+DIMENSIONS = ("source_channel", "industry", "region")
+ENTRY_KEY = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id", *DIMENSIONS)
+STAY_KEY = (*ENTRY_KEY, "days")
+Dimensions = tuple[str, str, str]
+
+
+def _dimensions(row: Mapping[str, Any], prefix: str = "customer__") -> Dimensions:
+    return (row[f"{prefix}source_channel"], row[f"{prefix}industry"], row[f"{prefix}region"])
+
+
 def _flows(
-    moves: Iterable[Move], workspace_id: int, zone: ZoneInfo, sign: int
+    moves: Iterable[Move], workspace_id: int, zone: ZoneInfo, sign: int, dimensions: Dimensions
 ) -> tuple[dict[tuple[Any, ...], list[Any]], dict[tuple[Any, ...], int]]:
-    """Entries per (pipeline, day, stage, owner) and ended stays per (…, days) of a deal's moves."""
+    """A deal's entries per ENTRY_KEY and its ended stays per STAY_KEY."""
     entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     stays: dict[tuple[Any, ...], int] = defaultdict(int)
     previous: Move | None = None
     for move in moves:
         day = _day(move.at, zone)
-        entry = entries[(workspace_id, move.pipeline_id, day, move.to_stage_id, move.owner_id)]
+        key = (workspace_id, move.pipeline_id, day, move.to_stage_id, move.owner_id, *dimensions)
+        entry = entries[key]
         entry[0] += sign
         entry[1] += sign * (move.amount or 0)
         if previous is not None and move.from_stage_id is not None:
             days = _stay_days(previous.at, move.at)
-            key = (workspace_id, move.pipeline_id, day, move.from_stage_id, move.owner_id, days)
-            stays[key] += sign
+            left = (workspace_id, move.pipeline_id, day, move.from_stage_id, move.owner_id,
+                    *dimensions, days)  # fmt: skip
+            stays[left] += sign
         previous = move
     return entries, stays
 
@@ -98,12 +111,28 @@ def _flows(
 def _apply_flows(
     entries: Mapping[tuple[Any, ...], list[Any]], stays: Mapping[tuple[Any, ...], int]
 ) -> None:
-    names = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id")
     for key, (count, amount) in entries.items():
-        _bump(StageDaily, dict(zip(names, key, strict=True)), {"entered": count,
+        _bump(StageDaily, dict(zip(ENTRY_KEY, key, strict=True)), {"entered": count,
               "entered_amount": amount})  # fmt: skip
     for key, count in stays.items():
-        _bump(StageStay, dict(zip((*names, "days"), key, strict=True)), {"stays": count})
+        _bump(StageStay, dict(zip(STAY_KEY, key, strict=True)), {"stays": count})
+
+
+def _drop_empty_rows(workspace_id: int) -> None:
+    """Counts taken back to zero leave no row, as a rebuild would not write one."""
+    StageDaily.objects.filter(workspace_id=workspace_id, entered=0).delete()
+    StageStay.objects.filter(workspace_id=workspace_id, stays=0).delete()
+
+
+def _regroup(workspace_id: int, deal_id: int, old: Dimensions, new: Dimensions) -> None:
+    """The deal's customer columns changed: move its counts from the old key to the new one."""
+    if old == new:
+        return
+    zone = _workspace_zone(workspace_id)
+    moves = _deal_moves(deal_id)
+    _apply_flows(*_flows(moves, workspace_id, zone, -1, old))
+    _apply_flows(*_flows(moves, workspace_id, zone, 1, new))
+    _drop_empty_rows(workspace_id)
 
 
 def _fact_values(
@@ -126,9 +155,7 @@ def _fact_values(
         "closed_on": _day(last.at, zone) if closed else None,
         "cycle_days": _stay_days(deal["created_at"], last.at) if closed else None,
         "amount": deal["amount"],
-        "source_channel": deal["customer__source_channel"],
-        "industry": deal["customer__industry"],
-        "region": deal["customer__region"],
+        **dict(zip(DIMENSIONS, _dimensions(deal), strict=True)),
     }
 
 
@@ -166,33 +193,49 @@ def _pipeline_stages(pipeline_id: int) -> dict[int, Stage]:
 def record_move(deal: Deal, move: Move, entered_at: datetime.datetime | None) -> None:
     """Count one StageChange just written (entered_at: when the deal entered the stage left)."""
     zone = _workspace_zone(deal.workspace_id)
-    day = _day(move.at, zone)
-    key = {"workspace_id": deal.workspace_id, "pipeline_id": move.pipeline_id, "day": day}
-    _bump(StageDaily, {**key, "stage_id": move.to_stage_id, "owner_id": move.owner_id},
+    row = _deal_row(deal)
+    key = {"workspace_id": deal.workspace_id, "pipeline_id": move.pipeline_id,
+           "day": _day(move.at, zone), "owner_id": move.owner_id,
+           **dict(zip(DIMENSIONS, _dimensions(row), strict=True))}  # fmt: skip
+    _bump(StageDaily, {**key, "stage_id": move.to_stage_id},
           {"entered": 1, "entered_amount": move.amount or 0})  # fmt: skip
     if move.from_stage_id is not None and entered_at is not None:
         days = _stay_days(entered_at, move.at)
-        _bump(StageStay, {**key, "stage_id": move.from_stage_id, "owner_id": move.owner_id,
-              "days": days}, {"stays": 1})  # fmt: skip
-    _save_fact(deal, zone)
+        _bump(StageStay, {**key, "stage_id": move.from_stage_id, "days": days}, {"stays": 1})
+    _save_fact(row, zone)
 
 
 def deal_changed(deal: Deal) -> None:
-    """The deal's amount, owner or customer changed: its DealFact follows."""
-    _save_fact(deal, _workspace_zone(deal.workspace_id))
+    """The deal's amount, owner or customer changed: its DealFact (and its counts' key) follow."""
+    row = _deal_row(deal)
+    old = DealFact.objects.filter(deal_id=deal.pk).values(*DIMENSIONS).first()
+    if old is not None:
+        _regroup(deal.workspace_id, deal.pk, _dimensions(old, ""), _dimensions(row))
+    _save_fact(row, _workspace_zone(deal.workspace_id))
 
 
 def customer_changed(customer_id: int, values: Mapping[str, str]) -> None:
     """The customer's source channel, industry or region changed: every deal of it follows."""
-    columns = {k: v for k, v in values.items() if k in ("source_channel", "industry", "region")}
-    if columns:
-        DealFact.objects.filter(customer_id=customer_id).update(**columns)
+    columns = {k: v for k, v in values.items() if k in DIMENSIONS}
+    if not columns:
+        return
+    for fact in DealFact.objects.filter(customer_id=customer_id).values(
+        "workspace_id", "deal_id", *DIMENSIONS
+    ):
+        old = _dimensions(fact, "")
+        new = _dimensions({**fact, **columns}, "")
+        _regroup(fact["workspace_id"], fact["deal_id"], old, new)
+    DealFact.objects.filter(customer_id=customer_id).update(**columns)
 
 
-def _save_fact(deal: Deal, zone: ZoneInfo) -> None:
-    row = Deal.objects.filter(pk=deal.pk).values(*DEAL_COLUMNS).get()
-    values = _fact_values(row, _deal_moves(deal.pk), _pipeline_stages(deal.pipeline_id), zone)
-    DealFact.objects.update_or_create(deal_id=deal.pk, defaults=values)
+def _deal_row(deal: Deal) -> dict[str, Any]:
+    return Deal.objects.filter(pk=deal.pk).values(*DEAL_COLUMNS).get()
+
+
+def _save_fact(row: Mapping[str, Any], zone: ZoneInfo) -> None:
+    moves = _deal_moves(row["id"])
+    values = _fact_values(row, moves, _pipeline_stages(row["pipeline_id"]), zone)
+    DealFact.objects.update_or_create(deal_id=row["id"], defaults=values)
 
 
 def refresh_furthest_stages(pipeline_id: int) -> None:
@@ -209,10 +252,9 @@ def refresh_furthest_stages(pipeline_id: int) -> None:
 def forget_deal(deal: Deal) -> None:
     """Before a deal and its history are deleted, take its moves out of the counts."""
     zone = _workspace_zone(deal.workspace_id)
-    entries, stays = _flows(_deal_moves(deal.pk), deal.workspace_id, zone, -1)
-    _apply_flows(entries, stays)
-    StageDaily.objects.filter(workspace_id=deal.workspace_id, entered=0).delete()
-    StageStay.objects.filter(workspace_id=deal.workspace_id, stays=0).delete()
+    dimensions = _dimensions(_deal_row(deal))
+    _apply_flows(*_flows(_deal_moves(deal.pk), deal.workspace_id, zone, -1, dimensions))
+    _drop_empty_rows(deal.workspace_id)
 
 
 @transaction.atomic
@@ -246,7 +288,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
             moves = by_deal.get(deal["id"])
             if not moves:
                 continue
-            deal_entries, deal_stays = _flows(moves, workspace_id, zone, 1)
+            deal_entries, deal_stays = _flows(moves, workspace_id, zone, 1, _dimensions(deal))
             for key, (count, amount) in deal_entries.items():
                 entry = entries[key]
                 entry[0] += count
@@ -258,17 +300,18 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
         done += len(batch)
         if progress:
             progress(done, total)
-    names = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id")
     StageDaily.objects.bulk_create(
         (
-            StageDaily(**dict(zip(names, key, strict=True)), entered=count, entered_amount=amount)
+            StageDaily(
+                **dict(zip(ENTRY_KEY, key, strict=True)), entered=count, entered_amount=amount
+            )
             for key, (count, amount) in entries.items()
         ),
         batch_size=INSERT_BATCH,
     )
     StageStay.objects.bulk_create(
         (
-            StageStay(**dict(zip((*names, "days"), key, strict=True)), stays=count)
+            StageStay(**dict(zip(STAY_KEY, key, strict=True)), stays=count)
             for key, count in stays.items()
         ),
         batch_size=INSERT_BATCH,

@@ -57,7 +57,6 @@ Ratio = Annotated[float, _rounded(6)]
 Days = Annotated[float, _rounded(2)]
 
 RATIO = "rounded to 6 decimals"
-LEFT_OUT = _("Left out: stage entries and time in stage can be cut by owner and team only.")
 
 
 class Split(Schema):
@@ -139,29 +138,19 @@ class FunnelPeriodOut(Schema):
     first_day: datetime.date
     last_day: datetime.date
     cohort: CohortFunnelOut
-    flow: list[FlowStageOut] | None = Field(
-        description="Stage entries in the period; null under a customer cut (see notes)."
-    )
-    time_in_stage: list[StageTimeOut] | None = Field(
-        description="Per stage; null under a customer cut (see notes)."
+    flow: list[FlowStageOut] = Field(description="Stage entries in the period.")
+    time_in_stage: list[StageTimeOut] = Field(
+        description="Per stage, the stays that ended in the period."
     )
     by_owner: list[OwnerFunnelOut] | None = Field(
         description="Each owner's cohort funnel, when by_owner was asked for."
     )
 
 
-class NoteOut(Schema):
-    field: str
-    message: str
-
-
 class FunnelOut(FunnelPeriodOut):
     pipeline_id: int
     compare: FunnelPeriodOut | None = Field(
         description="The same figures for the compare period, when one was given."
-    )
-    notes: list[NoteOut] = Field(
-        description="Figures left out and why, each naming the parameter that caused it."
     )
 
 
@@ -310,19 +299,16 @@ def funnel_report(actor: Actor, params: CutParams, *, by_owner: bool) -> dict[st
         "pipeline_id": cut.pipeline_id,
         **_funnel_period(actor, cut, by_owner),
         "compare": _funnel_period(actor, compare, by_owner) if compare else None,
-        "notes": [{"field": name, "message": str(LEFT_OUT)} for name in cut.customer_cuts()],
     }
 
 
 def _funnel_period(actor: Actor, cut: queries.Cut, by_owner: bool) -> dict[str, Any]:
-    """Daily counts know the owner, not the customer: under a customer cut they are left out."""
-    daily = not cut.customer_cuts()
     return {
         "first_day": cut.first_day,
         "last_day": cut.last_day,
         "cohort": queries.cohort_funnel(actor, cut)[None],
-        "flow": queries.flow_funnel(actor, cut).stages if daily else None,
-        "time_in_stage": queries.time_in_stage(actor, cut) if daily else None,
+        "flow": queries.flow_funnel(actor, cut).stages,
+        "time_in_stage": queries.time_in_stage(actor, cut),
         "by_owner": _owner_funnels(actor, cut) if by_owner else None,
     }
 

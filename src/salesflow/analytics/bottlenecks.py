@@ -127,8 +127,6 @@ def bottlenecks(actor: Actor, cut: Cut, thresholds: Thresholds | None = None) ->
 
 
 def _slow_stages(actor: Actor, cut: Cut, limits: Thresholds) -> list[Bottleneck]:
-    if cut.customer_cuts():
-        return []  # time in stage is counted by owner only
     past = {t.stage_id: t.days for t in time_in_stage(actor, baseline_cut(cut))}
     found = []
     for current in time_in_stage(actor, cut):

@@ -625,10 +625,6 @@ def flag_groups(cut: Cut, found: list[Bottleneck]) -> dict[str, FlagGroup]:
             _("Deals"),
         ),
     }
-    if cut.customer_cuts():
-        groups["time"].table.note = _(
-            "Stage entries and time in stage can be cut by owner and team only."
-        )
     names = _owner_names(b.owner_id for b in found if b.owner_id is not None)
     for bottleneck in found:
         group = groups[bottleneck.kind]

@@ -78,13 +78,17 @@ class DealFact(models.Model):
 
 
 class StageDaily(models.Model):
-    """Deals entering a stage, per day (in the workspace's time zone) and owner at the time."""
+    """Deals entering a stage, per day (in the workspace's time zone), owner at the time and the
+    customer's source channel, industry and region (so every cut reads an aggregate)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source_channel = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
     entered = models.IntegerField(default=0)
     entered_amount = models.DecimalField(
         max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0
@@ -96,7 +100,17 @@ class StageDaily(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "pipeline", "day", "stage", "owner"], name="stagedaily_key"
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "day",
+                    "stage",
+                    "owner",
+                    "source_channel",
+                    "industry",
+                    "region",
+                ],
+                name="stagedaily_key",
             )
         ]
 
@@ -115,6 +129,9 @@ class StageStay(models.Model):
     day = models.DateField()
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source_channel = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
     days = models.PositiveIntegerField()
     stays = models.IntegerField(default=0)
 
@@ -124,7 +141,17 @@ class StageStay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "pipeline", "day", "stage", "owner", "days"],
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "day",
+                    "stage",
+                    "owner",
+                    "source_channel",
+                    "industry",
+                    "region",
+                    "days",
+                ],
                 name="stagestay_key",
             )
         ]
