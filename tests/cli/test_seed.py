@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError
 from django.db.models import Count, Max
 
+from salesflow.activities.models import Activity
 from salesflow.core.models import Workspace
 from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
 from tests.cli.conftest import ANCHOR, make_workspace, row_counts, run
@@ -16,27 +17,33 @@ from tests.cli.support import canonical
 pytestmark = pytest.mark.django_db
 
 SMALL = ("--scale", "small", "--deals", "120", "--anchor", ANCHOR)
+LARGE = ("--scale", "large", "--deals", "300", "--anchor", ANCHOR)
+SCALES = [pytest.param(SMALL, id="small"), pytest.param(LARGE, id="large")]
 
 
-def seed(workspace: str, *args: str) -> str:
-    return run("seed", "--workspace", workspace, *SMALL, *args).stdout
+def seed(workspace: str, *args: str, scale: tuple[str, ...] = SMALL) -> str:
+    return run("seed", "--workspace", workspace, *scale, *args).stdout
 
 
-def test_the_same_seed_gives_the_same_history_and_another_seed_another() -> None:
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_same_seed_gives_the_same_history_and_another_seed_another(
+    scale: tuple[str, ...],
+) -> None:
     # given three empty workspaces on the same template
     for name in ("A", "B", "C"):
         make_workspace(name)
 
     # when A and B are seeded with seed 7 and C with seed 8
-    seed("A", "--seed", "7")
-    seed("B", "--seed", "7")
-    seed("C", "--seed", "8")
+    seed("A", "--seed", "7", scale=scale)
+    seed("B", "--seed", "7", scale=scale)
+    seed("C", "--seed", "8", scale=scale)
 
     # then A and B hold the same rows, down to amounts, stages and timestamps; C differs
     a, b, c = (canonical(Workspace.objects.get(name=name)) for name in ("A", "B", "C"))
     assert a == b
     assert a["deals"] != c["deals"]
-    assert len(a["deals"]) == 120
+    assert a["stage_changes"] != c["stage_changes"]
+    assert len(a["deals"]) == int(scale[scale.index("--deals") + 1])
 
 
 def test_the_summary_printed_counts_what_was_written() -> None:
@@ -58,10 +65,11 @@ def test_the_summary_printed_counts_what_was_written() -> None:
     assert lost > 0
 
 
-def test_every_seeded_deal_has_a_consistent_stage_history() -> None:
+@pytest.mark.parametrize("scale", SCALES)
+def test_every_seeded_deal_has_a_consistent_stage_history(scale: tuple[str, ...]) -> None:
     # given a seeded workspace
     workspace = make_workspace("Acme")
-    seed("Acme", "--seed", "3")
+    seed("Acme", "--seed", "3", scale=scale)
     deals = Deal.objects.filter(workspace=workspace).select_related("stage")
     closed = set(
         Stage.objects.filter(workspace=workspace)
@@ -99,6 +107,39 @@ def test_every_seeded_deal_has_a_consistent_stage_history() -> None:
     # and no change happens after the anchor day
     latest = StageChange.objects.filter(workspace=workspace).aggregate(at=Max("at"))["at"]
     assert latest.date().isoformat() < ANCHOR
+
+
+def test_a_large_seed_tells_long_and_eventful_deal_histories() -> None:
+    # given an empty workspace
+    workspace = make_workspace("Acme")
+
+    # when it is seeded at the large scale
+    output = seed("Acme", "--seed", "5", scale=LARGE)
+
+    # then a deal moves about ten times on average, counted from the rows
+    stages = {s.pk: s for s in Stage.objects.filter(workspace=workspace)}
+    moves = [
+        (stages.get(old), stages[new])
+        for old, new in StageChange.objects.filter(workspace=workspace).values_list(
+            "from_stage_id", "to_stage_id"
+        )
+    ]
+    deals = Deal.objects.filter(workspace=workspace).select_related("stage")
+    assert 9 <= len(moves) / deals.count() <= 11
+    # and between open stages deals advance, skip a stage and fall back
+    steps = [
+        new.position - old.position
+        for old, new in moves
+        if old and old.kind == new.kind == StageKind.OPEN
+    ]
+    assert {1, 2, -1} <= set(steps)
+    # and both lost and won deals are reopened
+    reopened = {old.kind for old, new in moves if old and old.kind != new.kind == StageKind.OPEN}
+    assert reopened == {StageKind.LOST, StageKind.WON}
+    # and the deals end won, lost or still open, with fewer than two activities a deal
+    assert {d.stage.kind for d in deals} == {StageKind.OPEN, StageKind.WON, StageKind.LOST}
+    assert Activity.objects.filter(workspace=workspace).count() < 2 * deals.count()
+    assert f"stage changes {len(moves):,}" in output
 
 
 @pytest.mark.parametrize(

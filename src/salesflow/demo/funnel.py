@@ -3,6 +3,10 @@
 The shape comes from the seed document on stage targets (004): of 100 prospects, 50 are
 contacted, 20 analysed, 10 get a proposal, 5 reach negotiation and 3 sign. A pipeline with
 another number of open stages gets the same curve, resampled.
+
+`simulate_eventful` tells the longer stories a CRM gathers over years of use, which funnel
+analytics are built to read: deals skip a stage, fall back and advance again, and lost or
+signed deals come back to life.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime
 import math
 import random
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from salesflow.pipeline.models import StageKind
@@ -30,6 +35,22 @@ WORKDAY_START_HOUR = 9
 WORKDAY_END_HOUR = 18
 # Chance that something which would fall on a weekend is done on the next Monday instead.
 WEEKEND_SHIFT_CHANCE = 0.85
+# Eventful lives: at each decision an open deal advances with this chance (before its
+# conversion factor); otherwise it is lost with the chance below (the first open stage has
+# its own, higher one) or falls back a stage (from the first one it waits and tries again).
+EVENTFUL_ADVANCE = 0.45
+EVENTFUL_LOST_FIRST = 0.25
+EVENTFUL_LOST_LATER = 0.1
+# An eventful deal decides more often: each stay lasts this share of a tidy deal's.
+EVENTFUL_PACE = 0.5
+# Chance that an advance jumps over the next open stage.
+SKIP_CHANCE = 0.1
+# Chance that a lost deal is taken up again, and after how many days; chance that a
+# signature falls through and the deal goes back to the last open stage.
+REOPEN_LOST_CHANCE = 0.35
+REOPEN_AFTER_DAYS = (14.0, 150.0)
+REOPEN_WON_CHANCE = 0.1
+MAX_REOPENS = 3
 
 
 @dataclass(frozen=True)
@@ -85,8 +106,7 @@ def step_rates(open_count: int) -> tuple[float, ...]:
     return tuple(shares[k + 1] / shares[k] for k in range(open_count))
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     from_stage: StageInfo | None
     to_stage: StageInfo
     at: datetime.datetime
@@ -224,3 +244,78 @@ def _after_signing(
         if moment >= cutoff:
             return
         path.moves.append(Move(previous, following, moment))
+
+
+def simulate_eventful(
+    clock: Clock,
+    shape: PipelineShape,
+    created: datetime.datetime,
+    cutoff: datetime.datetime,
+    conversion: float,
+) -> DealPath:
+    """Walk one deal that may go forward, skip, fall back, close and reopen, up to the anchor.
+
+    `conversion` scales the chance to advance from each open stage, as in `simulate`.
+    """
+    rng = clock.rng
+    advance = min(MAX_STEP_RATE, EVENTFUL_ADVANCE * conversion ** (1 / len(shape.open)))
+    path = DealPath(moves=[Move(None, shape.open[0], created)])
+    reopens = 0
+    while True:
+        stage = path.stage
+        if stage.kind == StageKind.LOST:
+            if reopens == MAX_REOPENS or rng.random() >= REOPEN_LOST_CHANCE:
+                return path
+            moment = clock.after(path.entered_at, rng.uniform(*REOPEN_AFTER_DAYS))
+            if moment >= cutoff:
+                return path
+            reopens += 1
+            path.moves.append(Move(stage, shape.open[path.open_index], moment))
+            path.closed_at = None
+            continue
+        moment = clock.after(path.entered_at, clock.dwell(stage.expected_days) * EVENTFUL_PACE)
+        if moment >= cutoff:
+            return path
+        if stage.kind == StageKind.WON:
+            if stage is shape.won[0] and reopens < MAX_REOPENS and rng.random() < REOPEN_WON_CHANCE:
+                reopens += 1
+                path.open_index = len(shape.open) - 1
+                path.moves.append(Move(stage, shape.open[-1], moment))
+                path.closed_at = None
+                continue
+            following = shape.won.index(stage) + 1
+            if following == len(shape.won):
+                return path
+            path.moves.append(Move(stage, shape.won[following], moment))
+            continue
+        _decide(rng, shape, path, advance, moment)
+
+
+def _decide(
+    rng: random.Random,
+    shape: PipelineShape,
+    path: DealPath,
+    advance: float,
+    moment: datetime.datetime,
+) -> None:
+    """Where an open deal goes next in an eventful life; it may also stay where it is."""
+    k = path.open_index
+    current = shape.open[k]
+    last = len(shape.open) - 1
+    if rng.random() < advance:
+        if k < last:
+            step = 2 if k + 1 < last and rng.random() < SKIP_CHANCE else 1
+            path.open_index = k + step
+            path.moves.append(Move(current, shape.open[k + step], moment))
+            return
+        if shape.won:
+            path.moves.append(Move(current, shape.won[0], moment))
+            path.closed_at = moment
+            return
+    lost_chance = EVENTFUL_LOST_FIRST if k == 0 else EVENTFUL_LOST_LATER
+    if shape.lost is not None and rng.random() < lost_chance:
+        path.moves.append(Move(current, shape.lost, moment))
+        path.closed_at = moment
+    elif k > 0:
+        path.open_index = k - 1
+        path.moves.append(Move(current, shape.open[k - 1], moment))

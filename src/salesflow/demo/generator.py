@@ -4,15 +4,18 @@ This is the one writer allowed to insert rows in bulk without the per-row servic
 history that no person typed, at a volume the services would take hours for. It still fills
 every column the services would (workspace, created and updated at and by, version), writes
 a StageChange for every move, and runs in one transaction so a failure leaves nothing.
-Customers are drawn and written in batches, so memory stays flat however many deals.
+Customers are drawn and written in batches, so memory stays flat however many deals. At the
+end the workspace's analytics aggregates are rebuilt from the new history, in the same
+transaction, so reports see the seeded deals at once.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -21,6 +24,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,17 +33,50 @@ from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.scoping import Actor
 from salesflow.customers.models import Contact, Customer
+from salesflow.demo.bulk import db_time, db_zone, insert_rows, reserve_ids, roomy_cache
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
-from salesflow.demo.simulation import Bundle, CustomerBuilder, World
+from salesflow.demo.simulation import (
+    ActivityRow,
+    Bundle,
+    ContactRow,
+    CustomerBuilder,
+    CustomerRow,
+    DealRow,
+    World,
+    probability,
+)
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, StageChange
 
 DEFAULT_PASSWORD = "salesflow-demo"
 # Deals drawn before the rows are written out; bounds memory and sets the progress step.
 BATCH_DEALS = 1000
-# Rows per INSERT statement (SQLite lowers it further to its own parameter limit).
-BULK_ROWS = 1000
 MAX_NAMES_IN_MESSAGE = 5
+# The fields of the rows written for each model, in the order of the tuples the writer builds.
+CUSTOMER_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
+    "name", "industry", "size", "region", "source_channel", "owner", "tier", "lifecycle", "phone",
+    "email", "website", "address", "notes",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
+    "customer", "name", "title", "phones", "emails", "birthday", "decision_role", "notes",
+)  # fmt: skip
+DEAL_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "name",
+    "customer", "contact", "pipeline", "stage", "owner", "amount", "currency",
+    "expected_close_date", "probability", "probability_overridden", "next_step", "lost_reason",
+    "lost_note", "checklist", "stage_entered_at", "closed_at",
+)  # fmt: skip
+STAGE_CHANGE_FIELDS = (
+    "workspace", "deal", "pipeline", "from_stage", "to_stage", "at", "actor", "owner", "amount",
+    "currency", "probability",
+)  # fmt: skip
+ACTIVITY_FIELDS = (
+    "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
+    "subject", "body", "due_at", "done_at", "outcome", "customer", "contact", "deal", "owner",
+)  # fmt: skip
+Row = tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +89,9 @@ class Scale:
     reps_per_team: int
     team_leads: bool
     history_days: int
+    # Deals lead eventful lives (see `simulate_eventful`), start with the seasons and log
+    # few activities: about ten stage changes a deal, for analytics at volume.
+    eventful: bool = False
 
 
 SCALES = {
@@ -60,6 +100,15 @@ SCALES = {
     ),
     "medium": Scale(
         100_000, regions=5, teams_per_region=4, reps_per_team=7, team_leads=True, history_days=730
+    ),
+    "large": Scale(
+        1_000_000,
+        regions=5,
+        teams_per_region=4,
+        reps_per_team=13,
+        team_leads=True,
+        history_days=1095,
+        eventful=True,
     ),
 }
 
@@ -96,6 +145,7 @@ class SeedSummary:
     stage_changes: int = 0
     activities: int = 0
     seconds: float = 0.0
+    aggregate_seconds: float = 0.0
     usernames: list[str] = field(default_factory=list)
 
     @property
@@ -111,8 +161,18 @@ def today_in(workspace: Workspace) -> datetime.date:
     return timezone.now().astimezone(ZoneInfo(workspace.timezone)).date()
 
 
-def seed_workspace(request: SeedRequest, progress: Progress | None = None) -> SeedSummary:
-    """Fill the workspace with a sales organisation and its history up to the anchor day."""
+def seed_workspace(
+    request: SeedRequest,
+    progress: Progress | None = None,
+    aggregate_progress: Progress | None = None,
+) -> SeedSummary:
+    """Fill the workspace with a sales organisation and its history up to the anchor day.
+
+    `summary.seconds` is the whole run but the rebuilding of the analytics aggregates, which
+    `summary.aggregate_seconds` counts apart: the two grow at different rates.
+    """
+    from salesflow.analytics.aggregates import rebuild
+
     started = time.monotonic()
     workspace = request.workspace
     chinese = workspace.language.startswith("zh")
@@ -137,7 +197,7 @@ def seed_workspace(request: SeedRequest, progress: Progress | None = None) -> Se
     zone = ZoneInfo(workspace.timezone)
     cutoff = datetime.datetime.combine(request.anchor, datetime.time(0), tzinfo=zone)
     summary = SeedSummary(usernames=plan.usernames(request.prefix))
-    with transaction.atomic():
+    with roomy_cache(), transaction.atomic():
         sellers = write_organisation(
             admin,
             plan,
@@ -156,8 +216,9 @@ def seed_workspace(request: SeedRequest, progress: Progress | None = None) -> Se
             sellers=tuple(sellers),
             window_start=cutoff - datetime.timedelta(days=scale.history_days),
             cutoff=cutoff,
+            eventful=scale.eventful,
         )
-        writer = Writer(summary, won_stage_ids={s.pk for s in shape.won})
+        writer = Writer(summary, world)
         for bundle in CustomerBuilder(rng, world).bundles(request.deal_count):
             writer.add(bundle)
             if writer.pending_deals >= BATCH_DEALS:
@@ -165,7 +226,10 @@ def seed_workspace(request: SeedRequest, progress: Progress | None = None) -> Se
                 if progress:
                     progress(summary.deals, request.deal_count)
         writer.flush()
-    summary.seconds = time.monotonic() - started
+        generated = time.monotonic()
+        rebuild(workspace.pk, aggregate_progress)
+        summary.aggregate_seconds = time.monotonic() - generated
+    summary.seconds = time.monotonic() - started - summary.aggregate_seconds
     return summary
 
 
@@ -254,19 +318,28 @@ def _check(
 
 
 class Writer:
-    """Collects drawn rows and inserts them parents first, so foreign keys resolve."""
+    """Collects drawn rows and inserts them parents first, each parent keyed before its children.
 
-    def __init__(self, summary: SeedSummary, won_stage_ids: set[int]) -> None:
+    Rows become tuples in the order of the `*_FIELDS` above: times as the database's own text
+    (`db_time`), JSON as text, links as the parents' keys.
+    """
+
+    def __init__(self, summary: SeedSummary, world: World) -> None:
         self.summary = summary
-        self.won_stage_ids = won_stage_ids
+        self.workspace_id = world.workspace_id
+        self.pipeline_id = world.shape.pk
+        self.currency = world.currency
+        self.won_stage_ids = {s.pk for s in world.shape.won}
+        stages = (*world.shape.open, *world.shape.won, world.shape.lost)
+        self.probabilities = {s.pk: probability(s) for s in stages if s is not None}
+        self.zone = db_zone()
         self._reset()
 
     def _reset(self) -> None:
-        self.customers: list[Customer] = []
-        self.contacts: list[Contact] = []
-        self.deals: list[Deal] = []
-        self.stage_changes: list[StageChange] = []
-        self.activities: list[Activity] = []
+        self.customers: list[CustomerRow] = []
+        self.contacts: list[ContactRow] = []
+        self.deals: list[DealRow] = []
+        self.activities: list[ActivityRow] = []
 
     @property
     def pending_deals(self) -> int:
@@ -276,21 +349,83 @@ class Writer:
         self.customers.append(bundle.customer)
         self.contacts.extend(bundle.contacts)
         self.deals.extend(bundle.deals)
-        self.stage_changes.extend(bundle.stage_changes)
         self.activities.extend(bundle.activities)
 
     def flush(self) -> None:
-        Customer.objects.bulk_create(self.customers, batch_size=BULK_ROWS)
-        Contact.objects.bulk_create(self.contacts, batch_size=BULK_ROWS)
-        Deal.objects.bulk_create(self.deals, batch_size=BULK_ROWS)
-        StageChange.objects.bulk_create(self.stage_changes, batch_size=BULK_ROWS)
-        Activity.objects.bulk_create(self.activities, batch_size=BULK_ROWS)
+        _give_keys(self.customers, Customer)
+        _give_keys(self.contacts, Contact)
+        _give_keys(self.deals, Deal)
+        changes = [change for deal in self.deals for change in self._stage_changes(deal)]
+        insert_rows(Customer, CUSTOMER_FIELDS, [self._customer(c) for c in self.customers])
+        insert_rows(Contact, CONTACT_FIELDS, [self._contact(c) for c in self.contacts])
+        insert_rows(Deal, DEAL_FIELDS, [self._deal(d) for d in self.deals])
+        insert_rows(StageChange, STAGE_CHANGE_FIELDS, changes)
+        insert_rows(Activity, ACTIVITY_FIELDS, [self._activity(a) for a in self.activities])
         summary = self.summary
         summary.customers += len(self.customers)
         summary.contacts += len(self.contacts)
         summary.deals += len(self.deals)
         summary.won += sum(1 for d in self.deals if d.stage_id in self.won_stage_ids)
         summary.lost += sum(1 for d in self.deals if d.lost_reason_id is not None)
-        summary.stage_changes += len(self.stage_changes)
+        summary.stage_changes += len(changes)
         summary.activities += len(self.activities)
         self._reset()
+
+    # fmt: off
+    def _customer(self, c: CustomerRow) -> Row:
+        by, zone = c.owner_id, self.zone
+        return (
+            c.pk, self.workspace_id, db_time(c.created_at, zone),
+            db_time(c.updated_at or c.created_at, zone), by, by, 1, c.kind, c.name, c.industry,
+            c.size, c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone,
+            c.email, c.website, c.address, "",
+        )
+
+    def _contact(self, c: ContactRow) -> Row:
+        by, at = c.created_by_id, db_time(c.created_at, self.zone)
+        return (
+            c.pk, self.workspace_id, at, at, by, by, 1, c.customer.pk, c.name, c.title,
+            json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, "",
+        )
+
+    def _deal(self, d: DealRow) -> Row:
+        by, zone = d.owner_id, self.zone
+        entered = db_time(d.moves[-1].at, zone)
+        return (
+            d.pk, self.workspace_id, db_time(d.moves[0].at, zone), entered, by, by, 1, d.name,
+            d.customer.pk, d.contact.pk, self.pipeline_id, d.stage_id, d.owner_id, d.amount,
+            self.currency, d.expected_close_date, d.probability, False, d.next_step,
+            d.lost_reason_id, d.lost_note, json.dumps(d.checklist), entered,
+            db_time(d.closed_at, zone) if d.closed_at else None,
+        )
+
+    def _stage_changes(self, d: DealRow) -> list[Row]:
+        """One row a move, made by the deal's owner, carrying the deal's amount."""
+        workspace_id, pipeline_id, currency, zone = (
+            self.workspace_id, self.pipeline_id, self.currency, self.zone
+        )
+        chance = self.probabilities
+        return [
+            (
+                workspace_id, d.pk, pipeline_id, m.from_stage.pk if m.from_stage else None,
+                m.to_stage.pk, db_time(m.at, zone), d.owner_id, d.owner_id, d.amount, currency,
+                chance[m.to_stage.pk],
+            )
+            for m in d.moves
+        ]
+
+    def _activity(self, a: ActivityRow) -> Row:
+        by, zone = a.owner_id, self.zone
+        at = db_time(a.created_at, zone)
+        return (
+            self.workspace_id, at, at, by, by, 1, a.kind, a.subject, "",
+            db_time(a.due_at, zone) if a.due_at else None,
+            db_time(a.done_at, zone) if a.done_at else None, a.outcome, a.customer.pk,
+            a.contact.pk if a.contact else None, a.deal.pk if a.deal else None, a.owner_id,
+        )
+    # fmt: on
+
+
+def _give_keys(rows: Sequence[CustomerRow | ContactRow | DealRow], model: type[Model]) -> None:
+    for row, pk in zip(rows, reserve_ids(model, len(rows)), strict=True):
+        row.pk = pk

@@ -1,7 +1,8 @@
 """One demo customer with everything around it: contacts, deals, their moves and activities.
 
-Rows are built unsaved, linked to each other as objects; the writer inserts them in bulk,
-parents first, and Django fills in the foreign keys from the saved parents.
+Rows are plain records, not model instances: building and saving millions of model
+instances costs many times what the database itself spends. They point at each other as
+objects; the writer gives the parents their keys when it inserts them, parents first.
 """
 
 from __future__ import annotations
@@ -14,17 +15,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from salesflow.activities.models import Activity, ActivityKind
+from salesflow.activities.models import ActivityKind
 from salesflow.customers.models import (
     CompanySize,
-    Contact,
-    Customer,
     CustomerKind,
     DecisionRole,
     Lifecycle,
     Tier,
 )
-from salesflow.demo.funnel import Clock, DealPath, PipelineShape, StageInfo, simulate
+from salesflow.demo.funnel import (
+    Clock,
+    DealPath,
+    Move,
+    PipelineShape,
+    StageInfo,
+    simulate,
+    simulate_eventful,
+)
 from salesflow.demo.names import (
     Company,
     Person,
@@ -49,7 +56,7 @@ from salesflow.demo.vocabulary import (
     TITLES,
     City,
 )
-from salesflow.pipeline.models import Deal, StageChange, StageKind
+from salesflow.pipeline.models import StageKind
 
 # How many deals a customer has had (index = count), as relative weights.
 DEALS_PER_CUSTOMER = (10, 50, 23, 10, 4, 3)
@@ -97,6 +104,12 @@ CHANNEL_CONVERSION = {
 }
 # Half the deals are spread evenly over the history, half lean to recent months (growth).
 GROWTH_SHARE = 0.5
+# In an eventful history, how many deals start in each month, January first, relative to the
+# busiest: quiet around the Spring Festival and the October holidays, busy at quarter ends.
+SEASON = (0.85, 0.6, 1.0, 0.9, 0.85, 1.0, 0.85, 0.8, 0.95, 0.75, 0.9, 1.0)
+# In an eventful history, the chance that a move into an open or won stage is followed by an
+# activity: long histories with every call logged would make activities outgrow everything.
+EVENTFUL_ACTIVITY_SHARE = 0.12
 OPEN_TASK_SHARE = 0.7
 DONE_TASK_SHARE = 0.2
 BIRTHDAY_SHARE = 0.35
@@ -117,17 +130,92 @@ class World:
     sellers: tuple[Seller, ...]
     window_start: datetime.datetime
     cutoff: datetime.datetime
+    eventful: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class CustomerRow:
+    """A customer to insert; `pk` is given when its batch is written."""
+
+    kind: str
+    name: str
+    region: str
+    owner_id: int
+    tier: str
+    phone: str
+    email: str
+    address: str
+    created_at: datetime.datetime
+    industry: str = ""
+    size: str = ""
+    website: str = ""
+    source_channel: str = ""
+    lifecycle: str = Lifecycle.PROSPECT
+    updated_at: datetime.datetime | None = None
+    pk: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class ContactRow:
+    """A contact, created (and last changed) by the customer's owner."""
+
+    customer: CustomerRow
+    name: str
+    phones: list[str]
+    emails: list[str]
+    birthday: datetime.date | None
+    decision_role: str
+    created_by_id: int
+    created_at: datetime.datetime
+    title: str = ""
+    pk: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class DealRow:
+    """A deal and its moves; it was created at its first move and last changed at its last."""
+
+    name: str
+    customer: CustomerRow
+    contact: ContactRow
+    stage_id: int
+    owner_id: int
+    amount: Decimal
+    expected_close_date: datetime.date
+    probability: int
+    next_step: str
+    lost_reason_id: int | None
+    lost_note: str
+    checklist: dict[str, list[str]]
+    moves: list[Move]
+    closed_at: datetime.datetime | None
+    pk: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class ActivityRow:
+    """An activity, created (and last changed) by its owner at `created_at`."""
+
+    kind: str
+    subject: str
+    outcome: str
+    customer: CustomerRow
+    contact: ContactRow | None
+    deal: DealRow | None
+    owner_id: int
+    created_at: datetime.datetime
+    done_at: datetime.datetime | None = None
+    due_at: datetime.datetime | None = None
 
 
 @dataclass
 class Bundle:
     """A customer and the rows that hang from it, in insertion order."""
 
-    customer: Customer
-    contacts: list[Contact] = field(default_factory=list)
-    deals: list[Deal] = field(default_factory=list)
-    stage_changes: list[StageChange] = field(default_factory=list)
-    activities: list[Activity] = field(default_factory=list)
+    customer: CustomerRow
+    contacts: list[ContactRow] = field(default_factory=list)
+    deals: list[DealRow] = field(default_factory=list)
+    activities: list[ActivityRow] = field(default_factory=list)
 
 
 def probability(stage: StageInfo) -> int:
@@ -137,20 +225,6 @@ def probability(stage: StageInfo) -> int:
     if stage.kind == StageKind.LOST:
         return 0
     return stage.probability
-
-
-def _owned(
-    row: Customer | Contact | Deal | Activity,
-    world: World,
-    owner_id: int,
-    at: datetime.datetime,
-    updated: datetime.datetime | None = None,
-) -> None:
-    row.workspace_id = world.workspace_id
-    row.created_by_id = row.updated_by_id = owner_id
-    row.created_at = at
-    row.updated_at = updated or at
-    row.version = 1
 
 
 class CustomerBuilder:
@@ -197,11 +271,10 @@ class CustomerBuilder:
         bundle.customer.source_channel = channel.word.text(world.chinese)
         conversion = seller.skill * CHANNEL_CONVERSION.get(channel.word.zh, 1.0)
         won_at: list[datetime.datetime] = []
+        life = simulate_eventful if world.eventful else simulate
         for deal_created in deal_times:
             repeat = REPEAT_CUSTOMER_BONUS if any(w < deal_created for w in won_at) else 1.0
-            path = simulate(
-                self.clock, world.shape, deal_created, world.cutoff, conversion * repeat
-            )
+            path = life(self.clock, world.shape, deal_created, world.cutoff, conversion * repeat)
             if path.closed_at is not None and path.outcome == StageKind.WON:
                 won_at.append(path.closed_at)
             self._deal(bundle, seller, path, short)
@@ -225,16 +298,19 @@ class CustomerBuilder:
             )
         customer = bundle.customer
         customer.lifecycle = Lifecycle.CUSTOMER if won_at else Lifecycle.PROSPECT
-        _owned(customer, world, seller.user_id, created, min(won_at) if won_at else created)
+        customer.updated_at = min(won_at) if won_at else created
         return bundle
 
     def _deal_created(self) -> datetime.datetime:
         rng, world = self.rng, self.world
-        share = rng.random()
-        if rng.random() < GROWTH_SHARE:
-            share = math.sqrt(share)
         span = world.cutoff - world.window_start - datetime.timedelta(hours=1)
-        raw = world.window_start + span * share
+        while True:
+            share = rng.random()
+            if rng.random() < GROWTH_SHARE:
+                share = math.sqrt(share)
+            raw = world.window_start + span * share
+            if not world.eventful or rng.random() < SEASON[raw.month - 1]:
+                break
         moment = self.clock.office_time(raw)
         return moment if moment < world.cutoff else raw
 
@@ -245,7 +321,7 @@ class CustomerBuilder:
         industry = rng.choices(INDUSTRIES, self.industry_weights)[0]
         company = company_name(rng, industry, city, chinese=chinese_name, hanzi=self.hanzi)
         size = rng.choices(list(SIZE_WEIGHTS), list(SIZE_WEIGHTS.values()))[0]
-        customer = Customer(
+        customer = CustomerRow(
             kind=CustomerKind.COMPANY,
             name=company.name,
             industry=industry.name.text(self.hanzi),
@@ -259,6 +335,7 @@ class CustomerBuilder:
             else "",
             website=f"https://www.{company.domain}" if rng.random() < 0.7 else "",
             address=address(rng, city, hanzi=self.hanzi),
+            created_at=created,
         )
         bundle = Bundle(customer)
         count = rng.choices(range(len(CONTACTS_PER_COMPANY)), CONTACTS_PER_COMPANY)[0]
@@ -278,7 +355,7 @@ class CustomerBuilder:
         if rng.random() < 0.6:
             local = person.mail_name.replace(".", "")
             email = f"{local}{rng.randint(1, 99)}@{rng.choice(PERSONAL_MAIL_DOMAINS)}"
-        customer = Customer(
+        customer = CustomerRow(
             kind=CustomerKind.PERSON,
             name=person.full,
             region=city.region(self.hanzi),
@@ -287,17 +364,19 @@ class CustomerBuilder:
             phone=phone,
             email=email,
             address=address(rng, city, hanzi=self.hanzi),
+            created_at=created,
         )
         bundle = Bundle(customer)
-        contact = Contact(
+        contact = ContactRow(
             customer=customer,
             name=person.full,
             phones=[phone],
             emails=[email] if email else [],
             birthday=self._birthday(),
             decision_role=DecisionRole.DECISION_MAKER,
+            created_by_id=seller.user_id,
+            created_at=created,
         )
-        _owned(contact, self.world, seller.user_id, created)
         bundle.contacts.append(contact)
         return bundle, person.full
 
@@ -316,17 +395,18 @@ class CustomerBuilder:
             extension = "转" if self.hanzi else "ext."
             phones.append(f"{bundle.customer.phone} {extension} {rng.randint(100, 899)}")
         emails = [f"{person.mail_name}@{company.domain}"] if rng.random() < 0.85 else []
-        contact = Contact(
+        birthday = self._birthday()
+        contact = ContactRow(
             customer=bundle.customer,
             name=person.full,
             title=title.word.text(self.hanzi),
             phones=phones,
             emails=emails,
-            birthday=self._birthday(),
+            birthday=birthday,
             decision_role=title.decision_role,
+            created_by_id=seller.user_id,
+            created_at=created + datetime.timedelta(minutes=rng.randint(1, 240)),
         )
-        at = created + datetime.timedelta(minutes=rng.randint(1, 240))
-        _owned(contact, self.world, seller.user_id, at)
         bundle.contacts.append(contact)
 
     def _birthday(self) -> datetime.date | None:
@@ -357,15 +437,13 @@ class CustomerBuilder:
         lost = stage.kind == StageKind.LOST
         last_open = path.moves[-1].from_stage if closed_at and lost else None
         step_stage = last_open or (stage if stage.kind == StageKind.OPEN else None)
-        deal = Deal(
+        deal = DealRow(
             name=f"{short} - {rng.choice(products).text(self.hanzi)}",
             customer=customer,
             contact=contact,
-            pipeline_id=world.shape.pk,
             stage_id=stage.pk,
             owner_id=seller.user_id,
             amount=self._amount(customer.size),
-            currency=world.currency,
             expected_close_date=self._close_date(path),
             probability=probability(stage),
             next_step=self._next_step(step_stage),
@@ -378,28 +456,14 @@ class CustomerBuilder:
             checklist={
                 str(s.pk): list(s.exit_checklist) for s in path.left_forward() if s.exit_checklist
             },
-            stage_entered_at=path.entered_at,
+            moves=path.moves,
             closed_at=closed_at,
         )
-        _owned(deal, world, seller.user_id, path.moves[0].at, path.entered_at)
         bundle.deals.append(deal)
-        bundle.stage_changes.extend(
-            StageChange(
-                workspace_id=world.workspace_id,
-                deal=deal,
-                pipeline_id=world.shape.pk,
-                from_stage_id=move.from_stage.pk if move.from_stage else None,
-                to_stage_id=move.to_stage.pk,
-                at=move.at,
-                actor_id=seller.user_id,
-                owner_id=seller.user_id,
-                amount=deal.amount,
-                currency=world.currency,
-                probability=probability(move.to_stage),
-            )
-            for move in path.moves
-        )
-        self._deal_activities(bundle, seller, deal, path)
+        if world.eventful:
+            self._few_deal_activities(bundle, seller, deal, path)
+        else:
+            self._deal_activities(bundle, seller, deal, path)
 
     def _close_date(self, path: DealPath) -> datetime.date:
         rng, world = self.rng, self.world
@@ -429,7 +493,9 @@ class CustomerBuilder:
         open_count = len(self.world.shape.open)
         return self.open_index[stage.pk] * (len(PHASE_ACTIVITIES) - 1) // open_count
 
-    def _deal_activities(self, bundle: Bundle, seller: Seller, deal: Deal, path: DealPath) -> None:
+    def _deal_activities(
+        self, bundle: Bundle, seller: Seller, deal: DealRow, path: DealPath
+    ) -> None:
         rng, cutoff = self.rng, self.world.cutoff
         moves = path.moves
         for index, move in enumerate(moves):
@@ -453,11 +519,25 @@ class CustomerBuilder:
         if path.closed_at is None and rng.random() < OPEN_TASK_SHARE:
             self._open_task(bundle, seller, deal, path)
 
+    def _few_deal_activities(
+        self, bundle: Bundle, seller: Seller, deal: DealRow, path: DealPath
+    ) -> None:
+        """An activity now and then along a long history, and the open deal's next task."""
+        rng, moves = self.rng, path.moves
+        for index, move in enumerate(moves):
+            stage = move.to_stage
+            if stage.kind == StageKind.LOST or rng.random() >= EVENTFUL_ACTIVITY_SHARE:
+                continue
+            end = moves[index + 1].at if index + 1 < len(moves) else self.world.cutoff
+            self._activity(bundle, seller, deal, phase=self._phase(stage), start=move.at, end=end)
+        if path.closed_at is None and rng.random() < OPEN_TASK_SHARE:
+            self._open_task(bundle, seller, deal, path)
+
     def _activity(
         self,
         bundle: Bundle,
         seller: Seller,
-        deal: Deal | None,
+        deal: DealRow | None,
         *,
         phase: int,
         start: datetime.datetime,
@@ -479,14 +559,14 @@ class CustomerBuilder:
         self,
         bundle: Bundle,
         seller: Seller,
-        deal: Deal | None,
+        deal: DealRow | None,
         *,
         kind: str,
         subject: str,
         outcome: str,
         at: datetime.datetime,
-    ) -> Activity:
-        activity = Activity(
+    ) -> ActivityRow:
+        activity = ActivityRow(
             kind=kind,
             subject=subject,
             done_at=at,
@@ -495,12 +575,14 @@ class CustomerBuilder:
             contact=self._activity_contact(bundle.contacts, deal),
             deal=deal,
             owner_id=seller.user_id,
+            created_at=at,
         )
-        _owned(activity, self.world, seller.user_id, at)
         bundle.activities.append(activity)
         return activity
 
-    def _activity_contact(self, contacts: Sequence[Contact], deal: Deal | None) -> Contact | None:
+    def _activity_contact(
+        self, contacts: Sequence[ContactRow], deal: DealRow | None
+    ) -> ContactRow | None:
         roll = self.rng.random()
         if not contacts or roll < 0.1:
             return None
@@ -508,7 +590,7 @@ class CustomerBuilder:
             return deal.contact
         return self.rng.choice(contacts)
 
-    def _open_task(self, bundle: Bundle, seller: Seller, deal: Deal, path: DealPath) -> None:
+    def _open_task(self, bundle: Bundle, seller: Seller, deal: DealRow, path: DealPath) -> None:
         """A task still to do: some overdue, some due today, most coming up."""
         rng, world = self.rng, self.world
         today = world.cutoff.date()
@@ -530,14 +612,15 @@ class CustomerBuilder:
         )
         created = min(created, world.cutoff - datetime.timedelta(minutes=1))
         subject = deal.next_step or rng.choice(TASK_SUBJECTS).text(self.hanzi)
-        task = Activity(
+        task = ActivityRow(
             kind=ActivityKind.TASK,
             subject=subject,
+            outcome="",
             due_at=due_at,
             customer=bundle.customer,
             contact=deal.contact,
             deal=deal,
             owner_id=seller.user_id,
+            created_at=created,
         )
-        _owned(task, world, seller.user_id, created)
         bundle.activities.append(task)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from salesflow.core.management.commands.create_workspace import domain_errors, workspace_named
 from salesflow.demo.generator import (
@@ -28,6 +29,10 @@ OPTIONS = {
 # Seeds at least this big report their progress on standard error.
 PROGRESS_FROM_DEALS = 10_000
 PROGRESS_STEPS = 20
+DEALS_DONE = gettext_noop("… %(done)s of %(total)s deals (%(percent)d%%)")
+AGGREGATES_DONE = gettext_noop(
+    "… analytics aggregates: %(done)s of %(total)s deals (%(percent)d%%)"
+)
 
 
 class Command(BaseCommand):
@@ -43,7 +48,10 @@ class Command(BaseCommand):
             "--scale",
             choices=sorted(SCALES),
             default="small",
-            help=_("small: about 1,000 deals; medium: about 100,000 deals."),
+            help=_(
+                "small: about 1,000 deals; medium: about 100,000 deals; large: about "
+                "1,000,000 deals with about ten stage changes each."
+            ),
         )
         parser.add_argument(
             "--seed", type=int, default=42, help=_("Random seed; the same seed repeats the data.")
@@ -85,15 +93,24 @@ class Command(BaseCommand):
             user_prefix=options["user_prefix"],
             deals=options["deals"],
         )
+        verbosity = options["verbosity"]
         with domain_errors(OPTIONS):
-            summary = seed_workspace(request, self._progress(request, options["verbosity"]))
+            summary = seed_workspace(
+                request,
+                self._progress(request, verbosity, DEALS_DONE),
+                self._progress(request, verbosity, AGGREGATES_DONE),
+            )
         self.stdout.write(
-            _("Seeded “%(workspace)s” (seed %(seed)d, anchor %(anchor)s) in %(seconds).1f s.")
+            _(
+                "Seeded “%(workspace)s” (seed %(seed)d, anchor %(anchor)s) in %(seconds).1f s; "
+                "analytics aggregates rebuilt in %(aggregate_seconds).1f s."
+            )
             % {
                 "workspace": workspace.name,
                 "seed": request.seed,
                 "anchor": anchor.isoformat(),
                 "seconds": summary.seconds,
+                "aggregate_seconds": summary.aggregate_seconds,
             }
         )
         self.stdout.write(describe(summary))
@@ -116,7 +133,7 @@ class Command(BaseCommand):
                 _("--anchor: “%(value)s” is not a date of the form YYYY-MM-DD.") % {"value": text}
             ) from bad
 
-    def _progress(self, request: SeedRequest, verbosity: int) -> Progress | None:
+    def _progress(self, request: SeedRequest, verbosity: int, message: str) -> Progress | None:
         """A line on standard error every twentieth of the way, for seeds that take a while."""
         if verbosity < 1 or request.deal_count < PROGRESS_FROM_DEALS:
             return None
@@ -128,7 +145,7 @@ class Command(BaseCommand):
             if done - shown >= step or done == total:
                 shown = done
                 self.stderr.write(
-                    _("… %(done)s of %(total)s deals (%(percent)d%%)")
+                    _(message)
                     % {"done": f"{done:,}", "total": f"{total:,}", "percent": done * 100 // total}
                 )
 

@@ -1,0 +1,115 @@
+"""Writing millions of generated rows: plain tuples straight into a table, one batch at a time.
+
+Model instances and `bulk_create` cost far more per row than the database does, so the demo
+generator hands over tuples in column order instead. PostgreSQL takes them through COPY, every
+other database through one prepared INSERT run with `executemany`; both inside the caller's
+transaction. Rows are written as Django would store them, so the ORM reads them back alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+# SQLite's page cache while seeding, in KiB (SQLite's unit for a negative cache_size).
+SQLITE_CACHE_KIB = 1_048_576
+
+
+@contextmanager
+def roomy_cache() -> Iterator[None]:
+    """On SQLite, a page cache large enough for the indexes a big seed fills, for its duration.
+
+    Rows land all over the time-ordered indexes; with SQLite's small default cache nearly
+    every insert evicts a changed page to the write-ahead log, and the seed slows down as the
+    tables grow. PRAGMA takes no parameters, so the sizes are written into the statement:
+    one a constant, the other the integer SQLite itself reported.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
+
+
+def db_zone() -> datetime.tzinfo:
+    """The zone Django stores naive datetimes in for this connection: UTC unless configured.
+
+    USE_TZ is on in Salesflow, and only without it would Django leave the zone unset.
+    """
+    return connection.timezone or datetime.UTC
+
+
+def db_time(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """An aware moment as the naive text Django stores, given `db_zone()`.
+
+    SQLite keeps datetimes as this very text, and Django sets each PostgreSQL session to
+    that same zone, so one value serves both without a per-database adapter.
+    """
+    return str(moment.astimezone(zone).replace(tzinfo=None))
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, so children can point at parents not yet written.
+
+    PostgreSQL hands them out from the table's sequence, safe beside other writers. Elsewhere
+    they follow the highest key ever used, which holds because the seeding transaction has
+    taken the database's write lock before it asks (SQLite allows one writer at a time).
+    """
+    if count == 0:
+        return []
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")
+        (highest,) = cursor.fetchone()
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            used = cursor.fetchone()
+            highest = max(highest or 0, used[0] if used else 0)
+    start = (highest or 0) + 1
+    return list(range(start, start + count))
+
+
+def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows`, each holding the values of `fields` (model field names) in that order.
+
+    Any other field but the primary key gets its default, as `bulk_create` would give it, so
+    a field added to the model later needs no change here unless its value matters.
+    """
+    if not rows:
+        return
+    rest = [f for f in model._meta.concrete_fields if f.name not in fields and not f.primary_key]
+    if rest:
+        defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+        rows = [(*row, *defaults) for row in rows]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    named = {f.name: f.column for f in model._meta.concrete_fields}
+    names = (*fields, *(f.name for f in rest))
+    columns = ", ".join(quote(named[name]) for name in names)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
