@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from salesflow.analytics.aggregates import rebuild
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.errors import ValidationFailed
+from salesflow.core.models import Workspace
 from salesflow.customers.services import update_customer
 from salesflow.pipeline.models import Deal, Stage, StageChange
 from salesflow.pipeline.services import deals as deal_services
@@ -189,6 +190,43 @@ def test_reordering_stages_moves_the_furthest_stage(world: World) -> None:
 
     # then S0 is now the furthest stage it reached, as a rebuild also finds
     assert DealFact.objects.get(deal=deal).furthest_stage_id == stages[0].pk
+    kept = snapshot(world.admin.workspace_id)
+    rebuild(world.admin.workspace_id)
+    assert snapshot(world.admin.workspace_id) == kept
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
+def test_rebuild_counts_days_and_stays_as_moves_do_across_daylight_saving_and_fractions(
+    world: World, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    # given a workspace in a zone (New York changes clocks on 8 March 2026) and a deal created
+    # half a second past 23:59:59 local time before the change
+    Workspace.objects.filter(pk=world.admin.workspace_id).update(timezone=zone)
+    Stage.objects.filter(workspace_id=world.admin.workspace_id).update(
+        exit_fields=[], exit_checklist=[]
+    )
+    stages = world.open_stages()
+    at = datetime.datetime(2026, 3, 8, 4, 59, 59, 500_000, tzinfo=datetime.UTC)
+    clock = [at]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    deal = make_deal(world.rep_east, amount=Decimal("1234.56"))
+
+    # when it moves 0.3 s short of one day later, then exactly one day after that, then closes
+    for step, stage in (
+        (datetime.timedelta(days=1, microseconds=-300_000), stages[1]),
+        (datetime.timedelta(days=1), stages[2]),
+    ):
+        clock[0] += step
+        deal_services.move_deal(world.rep_east, deal.pk, stage.pk, None)
+    clock[0] += datetime.timedelta(hours=23)
+    deal_services.close_deal(world.rep_east, deal.pk, outcome="won", version=None)
+
+    # then the stays last 0 and 1 whole days, and a rebuild finds every row the moves wrote
+    assert sorted(
+        StageStay.objects.filter(workspace_id=world.admin.workspace_id).values_list(
+            "stage_id", "days"
+        )
+    ) == sorted([(stages[0].pk, 0), (stages[1].pk, 1), (stages[2].pk, 0)])
     kept = snapshot(world.admin.workspace_id)
     rebuild(world.admin.workspace_id)
     assert snapshot(world.admin.workspace_id) == kept

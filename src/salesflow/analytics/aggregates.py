@@ -1,8 +1,9 @@
 """Keeping the analytics aggregates in step with the deals, and recomputing them from history.
 
 The deal services call `record_move`, `deal_changed` and `forget_deal` inside their own
-transaction; `rebuild` recomputes everything from StageChange. Both derive every row through
-the same small functions (`_day`, `_stay_days`, `_fact_values`), so they cannot drift apart.
+transaction; `rebuild` recomputes everything from StageChange in set-based SQL. `_day_sql` and
+`_stay_days_sql` are the SQL forms of `_day` and `_stay_days`; a property test proves that the
+counts kept move by move equal the rebuilt ones.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from django.db.models import OuterRef, Subquery
 
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.models import Workspace
+from salesflow.customers.models import Customer
 from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
 
 Progress = Callable[[int, int], None]
-REBUILD_DEALS_PER_BATCH = 5_000
-INSERT_BATCH = 5_000
 
 
 @lru_cache(maxsize=256)
@@ -257,62 +257,142 @@ def forget_deal(deal: Deal) -> None:
     _drop_empty_rows(deal.workspace_id)
 
 
+REBUILD_DEALS_PER_BATCH = 50_000
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _day_sql(column: str, zone: ZoneInfo) -> tuple[str, list[Any]]:
+    """SQL for the calendar day of a timestamp column in the zone, as `_day` computes it."""
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), zone.key)
+    return sql, list(params)
+
+
+def _stay_days_sql(entered: str, left: str) -> str:
+    """SQL for `_stay_days`: whole days between two timestamp columns, never below zero."""
+    if connection.vendor == "postgresql":
+        return f"GREATEST(FLOOR(EXTRACT(EPOCH FROM ({left} - {entered})) / 86400), 0)::integer"
+    # Django's own SQLite function for subtracting timestamps: exact microseconds.
+    difference, _ = connection.ops.subtract_temporals("DateTimeField", (left, ()), (entered, ()))
+    return f"MAX({difference} / 86400000000, 0)"
+
+
+def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -> str:
+    """ON CONFLICT clause adding to a counter row that an earlier batch already wrote."""
+    name = connection.ops.quote_name
+    table = _table(model)
+    return f"ON CONFLICT ({', '.join(name(c) for c in key)}) DO UPDATE SET " + ", ".join(
+        f"{name(c)} = {table}.{name(c)} + excluded.{name(c)}" for c in add
+    )
+
+
+def _rebuild_batch(workspace_id: int, zone: ZoneInfo, first: int, last: int) -> None:
+    """Recompute the aggregates of the deals with ids first..last, one statement per table.
+
+    Each statement reads the batch's StageChange rows in order per deal (a window over the
+    (deal, at) index) and writes its grouped counts; counts of a key that an earlier batch
+    wrote are added to, so the batches sum to the whole.
+    """
+    changes, deals, customers, stages = (
+        _table(StageChange), _table(Deal), _table(Customer), _table(Stage)
+    )  # fmt: skip
+    scope = [workspace_id, first, last]
+    moves = f"""
+        SELECT sc.deal_id, sc.pipeline_id, sc.from_stage_id, sc.to_stage_id, sc.at, sc.owner_id,
+               sc.amount, c.source_channel, c.industry, c.region,
+               LAG(sc.at) OVER (PARTITION BY sc.deal_id ORDER BY sc.at, sc.id) AS entered_at
+        FROM {changes} sc
+        JOIN {deals} d ON d.id = sc.deal_id
+        JOIN {customers} c ON c.id = d.customer_id
+        WHERE sc.workspace_id = %s AND sc.deal_id BETWEEN %s AND %s
+    """
+    dims = ", ".join(DIMENSIONS)
+    day, day_params = _day_sql("m.at", zone)
+    entry_columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_KEY)
+    stay_columns = ", ".join(connection.ops.quote_name(c) for c in STAY_KEY)
+    stay_days = _stay_days_sql("m.entered_at", "m.at")
+    created_on, created_params = _day_sql("d.created_at", zone)
+    closed_on, closed_params = _day_sql("l.at", zone)
+    cycle_days = _stay_days_sql("d.created_at", "l.at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(StageDaily)} ({entry_columns}, entered, entered_amount)
+            SELECT %s, m.pipeline_id, {day}, m.to_stage_id, m.owner_id, {dims},
+                   COUNT(*), SUM(COALESCE(m.amount, 0))
+            FROM ({moves}) m
+            WHERE TRUE
+            GROUP BY 2, 3, 4, 5, 6, 7, 8
+            {_upsert(StageDaily, ENTRY_KEY, ("entered", "entered_amount"))}
+            """,
+            [workspace_id, *day_params, *scope],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(StageStay)} ({stay_columns}, stays)
+            SELECT %s, m.pipeline_id, {day}, m.from_stage_id, m.owner_id, {dims},
+                   {stay_days}, COUNT(*)
+            FROM ({moves}) m
+            WHERE m.entered_at IS NOT NULL AND m.from_stage_id IS NOT NULL
+            GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
+            {_upsert(StageStay, STAY_KEY, ("stays",))}
+            """,
+            [workspace_id, *day_params, *scope],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(DealFact)} (deal_id, workspace_id, pipeline_id, owner_id,
+                customer_id, created_on, furthest_stage_id, outcome, closed_on, cycle_days,
+                amount, {dims})
+            SELECT d.id, d.workspace_id, d.pipeline_id, d.owner_id, d.customer_id,
+                   {created_on}, COALESCE(l.furthest, l.to_stage_id), ls.kind,
+                   CASE WHEN ls.kind <> %s THEN {closed_on} END,
+                   CASE WHEN ls.kind <> %s THEN {cycle_days} END,
+                   d.amount, c.source_channel, c.industry, c.region
+            FROM (
+                SELECT sc.deal_id, sc.to_stage_id, sc.at,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY sc.deal_id ORDER BY sc.at DESC, sc.id DESC) AS n,
+                       FIRST_VALUE(CASE WHEN s.kind <> %s THEN s.id END) OVER (
+                           PARTITION BY sc.deal_id
+                           ORDER BY s.kind = %s, s.position DESC, s.id DESC) AS furthest
+                FROM {changes} sc
+                JOIN {stages} s ON s.id = sc.to_stage_id
+                WHERE sc.workspace_id = %s AND sc.deal_id BETWEEN %s AND %s
+            ) l
+            JOIN {deals} d ON d.id = l.deal_id
+            JOIN {customers} c ON c.id = d.customer_id
+            JOIN {stages} ls ON ls.id = l.to_stage_id
+            WHERE l.n = 1
+            """,
+            [*created_params, StageKind.OPEN.value, *closed_params, StageKind.OPEN.value,
+             StageKind.LOST.value, StageKind.LOST.value, *scope],
+        )  # fmt: skip
+
+
 @transaction.atomic
 def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
-    """Recompute every aggregate of the workspace from its deals and StageChange rows."""
+    """Recompute every aggregate of the workspace from its deals and StageChange rows.
+
+    The work runs in the database, a batch of deals at a time, so that the progress can be
+    reported and no batch needs more than a bounded amount of sorting.
+    """
     zone = _workspace_zone(workspace_id)
     for model in (DealFact, StageDaily, StageStay):
         model.objects.filter(workspace_id=workspace_id).delete()
-    stages = {s.pk: s for s in Stage.objects.filter(workspace_id=workspace_id)}
-    deals = Deal.objects.filter(workspace_id=workspace_id).order_by("id")
+    deals = (
+        Deal.objects.filter(workspace_id=workspace_id).order_by("id").values_list("id", flat=True)
+    )
     total = deals.count()
-    entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-    stays: dict[tuple[Any, ...], int] = defaultdict(int)
     done = 0
-    last_id = 0
-    while True:
-        batch = list(deals.filter(id__gt=last_id).values(*DEAL_COLUMNS)[:REBUILD_DEALS_PER_BATCH])
-        if not batch:
-            break
-        last_id = batch[-1]["id"]
-        changes = (
-            StageChange.objects.filter(deal_id__gte=batch[0]["id"], deal_id__lte=last_id)
-            .order_by("deal_id", "at", "id")
-            .values_list(*MOVE_COLUMNS)
-        )
-        by_deal: dict[int, list[Move]] = defaultdict(list)
-        for move in _moves(changes.iterator(chunk_size=INSERT_BATCH)):
-            by_deal[move.deal_id].append(move)
-        facts = []
-        for deal in batch:
-            moves = by_deal.get(deal["id"])
-            if not moves:
-                continue
-            deal_entries, deal_stays = _flows(moves, workspace_id, zone, 1, _dimensions(deal))
-            for key, (count, amount) in deal_entries.items():
-                entry = entries[key]
-                entry[0] += count
-                entry[1] += amount
-            for key, count in deal_stays.items():
-                stays[key] += count
-            facts.append(DealFact(deal_id=deal["id"], **_fact_values(deal, moves, stages, zone)))
-        DealFact.objects.bulk_create(facts, batch_size=INSERT_BATCH)
-        done += len(batch)
+    first = 0
+    while done < total:
+        size = min(REBUILD_DEALS_PER_BATCH, total - done)
+        last = deals.filter(id__gte=first)[size - 1]
+        _rebuild_batch(workspace_id, zone, first, last)
+        done += size
+        first = last + 1
         if progress:
             progress(done, total)
-    StageDaily.objects.bulk_create(
-        (
-            StageDaily(
-                **dict(zip(ENTRY_KEY, key, strict=True)), entered=count, entered_amount=amount
-            )
-            for key, (count, amount) in entries.items()
-        ),
-        batch_size=INSERT_BATCH,
-    )
-    StageStay.objects.bulk_create(
-        (
-            StageStay(**dict(zip(STAY_KEY, key, strict=True)), stays=count)
-            for key, count in stays.items()
-        ),
-        batch_size=INSERT_BATCH,
-    )

@@ -21,26 +21,35 @@ SQLITE_CACHE_KIB = 1_048_576
 
 
 @contextmanager
-def roomy_cache() -> Iterator[None]:
-    """On SQLite, a page cache large enough for the indexes a big seed fills, for its duration.
+def bulk_writing() -> Iterator[None]:
+    """Suit the connection to writing millions of rows in the caller's transaction, then undo it.
 
-    Rows land all over the time-ordered indexes; with SQLite's small default cache nearly
-    every insert evicts a changed page to the write-ahead log, and the seed slows down as the
-    tables grow. PRAGMA takes no parameters, so the sizes are written into the statement:
-    one a constant, the other the integer SQLite itself reported.
+    SQLite gets a page cache large enough for the indexes being filled: with its small
+    default one nearly every insert evicts a changed page, and a seed slows down as the tables
+    grow. PostgreSQL checks foreign keys as each statement ends rather than all at commit:
+    the new rows are still in memory then, while a check deferred to commit reads every row
+    back. Django declares every foreign key deferrable and initially deferred, which is the
+    state restored. PRAGMA takes no parameters, so its sizes are written into the statement:
+    a constant, and the integer SQLite itself reported.
+
+    On an error the transaction is rolled back (or back to its savepoint), which undoes
+    PostgreSQL's setting; an SQLite connection keeps the larger cache until it is closed.
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")
-    try:
-        yield
-    finally:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA cache_size")
+            (before,) = cursor.fetchone()
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")
+            undo = f"PRAGMA cache_size = {int(before):d}"
+        elif connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            undo = "SET CONSTRAINTS ALL DEFERRED"
+        else:
+            undo = ""
+    yield
+    if undo:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
+            cursor.execute(undo)
 
 
 def db_zone() -> datetime.tzinfo:

@@ -33,7 +33,7 @@ from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.scoping import Actor
 from salesflow.customers.models import Contact, Customer
-from salesflow.demo.bulk import db_time, db_zone, insert_rows, reserve_ids, roomy_cache
+from salesflow.demo.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
 from salesflow.demo.simulation import (
@@ -197,7 +197,7 @@ def seed_workspace(
     zone = ZoneInfo(workspace.timezone)
     cutoff = datetime.datetime.combine(request.anchor, datetime.time(0), tzinfo=zone)
     summary = SeedSummary(usernames=plan.usernames(request.prefix))
-    with roomy_cache(), transaction.atomic():
+    with transaction.atomic(), bulk_writing():
         sellers = write_organisation(
             admin,
             plan,
