@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Max
@@ -12,7 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesflow.analytics.aggregates import rebuild
+from salesflow.analytics.aggregates import _offsets, rebuild
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import Workspace
@@ -230,3 +231,18 @@ def test_rebuild_counts_days_and_stays_as_moves_do_across_daylight_saving_and_fr
     kept = snapshot(world.admin.workspace_id)
     rebuild(world.admin.workspace_id)
     assert snapshot(world.admin.workspace_id) == kept
+
+
+def test_sqlite_reads_days_through_the_zones_offsets_found_to_the_second() -> None:
+    # New York's clocks went forward at 02:00 EST on 8 March 2026 (07:00 UTC) and back at
+    # 02:00 EDT on 1 November (06:00 UTC); Shanghai has kept UTC+8 all year
+    year = (
+        datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 31, tzinfo=datetime.UTC),
+    )
+    assert _offsets(ZoneInfo("America/New_York"), *year) == (
+        ("", -5 * 3600),
+        ("2026-03-08 07:00:00", -4 * 3600),
+        ("2026-11-01 06:00:00", -5 * 3600),
+    )
+    assert _offsets(ZoneInfo("Asia/Shanghai"), *year) == (("", 8 * 3600),)

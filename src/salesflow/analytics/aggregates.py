@@ -1,7 +1,7 @@
 """Keeping the analytics aggregates in step with the deals, and recomputing them from history.
 
 The deal services call `record_move`, `deal_changed` and `forget_deal` inside their own
-transaction; `rebuild` recomputes everything from StageChange in set-based SQL. `_day_sql` and
+transaction; `rebuild` recomputes everything from StageChange in set-based SQL. `_Days.day` and
 `_stay_days_sql` are the SQL forms of `_day` and `_stay_days`; a property test proves that the
 counts kept move by move equal the rebuilt ones.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, Min, OuterRef, Subquery
 
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.models import Workspace
@@ -264,19 +264,97 @@ def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _day_sql(column: str, zone: ZoneInfo) -> tuple[str, list[Any]]:
-    """SQL for the calendar day of a timestamp column in the zone, as `_day` computes it."""
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), zone.key)
-    return sql, list(params)
+@dataclass(frozen=True)
+class _Days:
+    """How SQL reads a stored timestamp as a day in the workspace's time zone.
+
+    PostgreSQL converts with AT TIME ZONE. SQLite stores UTC text and would need a Python
+    function per row; instead `shifts` lists the zone's offsets over the span of the data, as
+    (stored text from which the offset applies, seconds), which SQLite's date() applies.
+    """
+
+    zone: ZoneInfo
+    shifts: tuple[tuple[str, int], ...] = ()
+
+    def day(self, column: str) -> tuple[str, list[Any]]:
+        """SQL for `_day` of a timestamp column."""
+        if not self.shifts:
+            sql, cast = connection.ops.datetime_cast_date_sql(column, (), self.zone.key)
+            return sql, list(cast)
+        (_, first), *later = self.shifts
+        if not later:
+            return f"DATE({column}, %s)", [f"{first:+d} seconds"]
+        cases = " ".join(f"WHEN {column} < %s THEN %s" for _ in later)
+        params: list[Any] = []
+        offset = first
+        for since, next_offset in later:
+            params += [since, f"{offset:+d} seconds"]
+            offset = next_offset
+        return f"DATE({column}, CASE {cases} ELSE %s END)", [*params, f"{offset:+d} seconds"]
+
+
+SHIFT_SCAN_STEP = datetime.timedelta(hours=6)
+
+
+def _days(workspace_id: int, zone: ZoneInfo) -> _Days:
+    """The day reader for the workspace's data (on SQLite, its zone's offsets over the data)."""
+    if connection.vendor != "sqlite" or connection.timezone_name != "UTC":
+        return _Days(zone)
+    span = [
+        StageChange.objects.filter(workspace_id=workspace_id).aggregate(a=Min("at"), b=Max("at")),
+        Deal.objects.filter(workspace_id=workspace_id).aggregate(
+            a=Min("created_at"), b=Max("created_at")
+        ),
+    ]
+    moments = [m for row in span for m in row.values() if m is not None]
+    if not moments:
+        return _Days(zone)
+    return _Days(zone, _offsets(zone, min(moments), max(moments)))
+
+
+def _offsets(
+    zone: ZoneInfo, first: datetime.datetime, last: datetime.datetime
+) -> tuple[tuple[str, int], ...]:
+    """The zone's UTC offsets from `first` to `last`, each with the UTC text it starts at.
+
+    Offsets change at most a few times a year, so stepping six hours at a time finds every
+    change, and halving the step finds its exact second.
+    """
+
+    def offset(epoch: int) -> int:
+        moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).astimezone(zone)
+        return int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    step = int(SHIFT_SCAN_STEP.total_seconds())
+    at, end = int(first.timestamp()), int(last.timestamp()) + 1
+    shifts = [("", offset(at))]
+    while at < end:
+        ahead = min(at + step, end)
+        if offset(ahead) != shifts[-1][1]:
+            low, high = at, ahead  # the change happens after `low`, by `high`
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == shifts[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            since = datetime.datetime.fromtimestamp(high, datetime.UTC).replace(tzinfo=None)
+            shifts.append((str(since), offset(high)))
+        at = ahead
+    return tuple(shifts)
 
 
 def _stay_days_sql(entered: str, left: str) -> str:
     """SQL for `_stay_days`: whole days between two timestamp columns, never below zero."""
     if connection.vendor == "postgresql":
         return f"GREATEST(FLOOR(EXTRACT(EPOCH FROM ({left} - {entered})) / 86400), 0)::integer"
-    # Django's own SQLite function for subtracting timestamps: exact microseconds.
-    difference, _ = connection.ops.subtract_temporals("DateTimeField", (left, ()), (entered, ()))
-    return f"MAX({difference} / 86400000000, 0)"
+    # Exact microseconds from SQLite's text: whole seconds, plus the six digits after the dot
+    # that Django writes when there is a fraction.
+    micro = (
+        f"((STRFTIME('%%s', {left}) - STRFTIME('%%s', {entered})) * 1000000"
+        f" + CAST(SUBSTR({left}, 21) AS INTEGER) - CAST(SUBSTR({entered}, 21) AS INTEGER))"
+    )
+    return f"MAX({micro} / 86400000000, 0)"
 
 
 def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -> str:
@@ -288,7 +366,7 @@ def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -
     )
 
 
-def _rebuild_batch(workspace_id: int, zone: ZoneInfo, first: int, last: int) -> None:
+def _rebuild_batch(workspace_id: int, days: _Days, first: int, last: int) -> None:
     """Recompute the aggregates of the deals with ids first..last, one statement per table.
 
     Each statement reads the batch's StageChange rows in order per deal (a window over the
@@ -309,12 +387,12 @@ def _rebuild_batch(workspace_id: int, zone: ZoneInfo, first: int, last: int) -> 
         WHERE sc.workspace_id = %s AND sc.deal_id BETWEEN %s AND %s
     """
     dims = ", ".join(DIMENSIONS)
-    day, day_params = _day_sql("m.at", zone)
+    day, day_params = days.day("m.at")
     entry_columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_KEY)
     stay_columns = ", ".join(connection.ops.quote_name(c) for c in STAY_KEY)
     stay_days = _stay_days_sql("m.entered_at", "m.at")
-    created_on, created_params = _day_sql("d.created_at", zone)
-    closed_on, closed_params = _day_sql("l.at", zone)
+    created_on, created_params = days.day("d.created_at")
+    closed_on, closed_params = days.day("l.at")
     cycle_days = _stay_days_sql("d.created_at", "l.at")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -379,7 +457,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
     The work runs in the database, a batch of deals at a time, so that the progress can be
     reported and no batch needs more than a bounded amount of sorting.
     """
-    zone = _workspace_zone(workspace_id)
+    days = _days(workspace_id, _workspace_zone(workspace_id))
     for model in (DealFact, StageDaily, StageStay):
         model.objects.filter(workspace_id=workspace_id).delete()
     deals = (
@@ -391,7 +469,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
     while done < total:
         size = min(REBUILD_DEALS_PER_BATCH, total - done)
         last = deals.filter(id__gte=first)[size - 1]
-        _rebuild_batch(workspace_id, zone, first, last)
+        _rebuild_batch(workspace_id, days, first, last)
         done += size
         first = last + 1
         if progress:
