@@ -104,7 +104,7 @@ def weighted_forecast(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Weig
         .annotate(category=effective_category())
         .values("owner_id", "category")
         .annotate(
-            n=Count("id"),
+            n=Count("*"),
             total=Sum("amount"),
             weighted=Sum(F("amount") * F("probability")) / 100,
         )

@@ -56,6 +56,7 @@ class DealFact(models.Model):
     class Meta:
         indexes = [
             models.Index(
+                # every column a cohort funnel reads, so it is answered from the index alone
                 fields=[
                     "workspace",
                     "pipeline",
@@ -63,6 +64,7 @@ class DealFact(models.Model):
                     "furthest_stage",
                     "outcome",
                     "owner",
+                    "amount",
                 ],
                 name="dealfact_cohort",
             ),

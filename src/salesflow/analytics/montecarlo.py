@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import numpy as np
 import numpy.typing as npt
 from django.utils.translation import gettext_lazy as _
+from threadpoolctl import threadpool_limits
 
 from salesflow.core.errors import ValidationFailed
 
@@ -261,6 +262,19 @@ def _simulate(
     A deal lands in period k or earlier exactly when u < threshold[k], so each period costs
     one comparison pass and one matrix-vector product over the chunk.
     """
+    # One BLAS thread: the products are small, and a second thread that must wait for a core
+    # the web server's other workers are using slows each product down instead of speeding it up.
+    with threadpool_limits(limits=1, user_api="blas"):
+        _simulate_chunks(cents, thresholds, landed, rng, chunk_runs)
+
+
+def _simulate_chunks(
+    cents: FloatArray,
+    thresholds: FloatArray,
+    landed: FloatArray,
+    rng: np.random.Generator,
+    chunk_runs: int | None,
+) -> None:
     runs = landed.shape[1]
     deal_count = cents.size
     if chunk_runs is None:

@@ -126,7 +126,7 @@ def cohort_funnel(actor: Actor, cut: Cut, *, by_owner: bool = False) -> dict[int
         _facts(actor, cut)
         .filter(created_on__gte=cut.first_day, created_on__lte=cut.last_day)
         .values(*keys)
-        .annotate(n=Count("deal_id"), amount=Sum("amount"))
+        .annotate(n=Count("*"), amount=Sum("amount"))
         .order_by()
     )
     counted: dict[int | None, dict[int, list[Any]]] = defaultdict(

@@ -200,6 +200,20 @@ class Deal(WorkspaceOwned):
             models.Index(fields=["workspace", "owner", "id"]),
             models.Index(fields=["workspace", "pipeline", "stage", "id"]),
             models.Index(fields=["workspace", "expected_close_date"]),
+            # every column the weighted forecast reads, so it is answered from the index alone
+            models.Index(
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "expected_close_date",
+                    "stage",
+                    "owner",
+                    "probability",
+                    "forecast_category",
+                    "amount",
+                ],
+                name="deal_closing",
+            ),
             models.Index(fields=["workspace", "customer"]),
         ]
 
