@@ -17,7 +17,10 @@ RUNS times; the figure is the median in milliseconds:
   d. the Monte Carlo forecast of that quarter, 10,000 runs, today 2026-11-01;
   e. the reverse-funnel plan for 300 contracts in that quarter over every rep, with the rates
      the API takes from the cohort funnel of the last 365 days (fetching them included);
-     e′ is plan_for_contracts alone on the same inputs.
+     e′ is plan_for_contracts alone on the same inputs;
+  f. g. h. the flow funnel, the time in stage and the outcomes (win rate, deal size, sales
+     cycle, velocity) of the same six months, which read the daily aggregates; DuckDB has no
+     counterpart for these.
 
 The reference is DuckDB scanning Parquet files exported from the same database (stage changes:
 deal, pipeline, stage, time, owner; deals: pipeline, owner, current stage, created_at, amount;
@@ -64,6 +67,9 @@ REPORTS = {
     "monte_carlo": "d. Monte Carlo, 10,000 runs",
     "planner": "e. planner incl. rates",
     "plan_only": "e′ plan_for_contracts alone",
+    "flow": "f. flow funnel, 6 months",
+    "time_in_stage": "g. time in stage, 6 months",
+    "outcomes": "h. win rate, cycle, velocity",
 }
 FUNNEL_REPORTS = {"funnel": "duckdb_funnel", "funnel_by_owner": "duckdb_funnel_by_owner"}
 
@@ -203,7 +209,14 @@ def funnel_cells(funnels: dict[int | None, Any]) -> dict[str, list[Any]]:
 def time_reports(actor: Any, pipeline_id: int, runs: int) -> dict[str, Any]:
     from salesflow.analytics.forecast import monte_carlo_forecast, weighted_forecast
     from salesflow.analytics.planner import FunnelStage, plan_for_contracts, rates_from_counts
-    from salesflow.analytics.queries import Cut, cohort_funnel, pipeline_stages
+    from salesflow.analytics.queries import (
+        Cut,
+        cohort_funnel,
+        flow_funnel,
+        outcomes,
+        pipeline_stages,
+        time_in_stage,
+    )
     from salesflow.core.models import Role
     from salesflow.customers.queries import assignable_owners
     from salesflow.pipeline.models import StageKind
@@ -241,6 +254,9 @@ def time_reports(actor: Any, pipeline_id: int, runs: int) -> dict[str, Any]:
         ),
         "planner": lambda: plan(planner_inputs()),
         "plan_only": lambda: plan(inputs),
+        "flow": lambda: flow_funnel(actor, six_months),
+        "time_in_stage": lambda: time_in_stage(actor, six_months),
+        "outcomes": lambda: outcomes(actor, six_months),
     }
     for name, report in reports.items():
         timings[name], results[name] = sample(report, runs)
