@@ -177,7 +177,7 @@ def learned_probabilities(
             outcome__in=[StageKind.WON, StageKind.LOST],
         )
         .values("furthest_stage_id", "outcome")
-        .annotate(n=Count("deal_id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     reached: dict[int, int] = defaultdict(int)

@@ -68,9 +68,23 @@ class DealFact(models.Model):
                 ],
                 name="dealfact_cohort",
             ),
+            # every column the outcomes (win rate, deal size, cycle) and learned probabilities read
             models.Index(
-                fields=["workspace", "pipeline", "closed_on", "outcome", "owner"],
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "closed_on",
+                    "outcome",
+                    "owner",
+                    "furthest_stage",
+                    "cycle_days",
+                    "amount",
+                ],
                 name="dealfact_closed",
+            ),
+            # the open deals per owner that sales velocity counts
+            models.Index(
+                fields=["workspace", "pipeline", "outcome", "owner"], name="dealfact_open"
             ),
             models.Index(fields=["customer"], name="dealfact_customer"),
         ]

@@ -161,13 +161,19 @@ def period_weeks(
 
 
 def apportion(total: int, weights: Sequence[Fraction | int]) -> tuple[int, ...]:
-    """Whole shares that add up to `total`; equal remainders favour the earlier position."""
-    weight_sum = sum(weights, Fraction(0))
-    if total < 0 or weight_sum <= 0 or any(w < 0 for w in weights):
+    """Whole shares that add up to `total`; equal remainders favour the earlier position.
+
+    Worked in integers: the weights are scaled to a common denominator, so each quota is
+    total × weight / sum and its remainder an integer modulo the sum.
+    """
+    scale = math.lcm(*(Fraction(w).denominator for w in weights)) if weights else 1
+    scaled = [int(w * scale) for w in weights]
+    weight_sum = sum(scaled)
+    if total < 0 or weight_sum <= 0 or any(w < 0 for w in scaled):
         raise ValueError("apportion needs a non-negative total and non-negative weights")
-    quotas = [Fraction(total) * w / weight_sum for w in weights]
-    shares = [math.floor(q) for q in quotas]
-    by_remainder = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - shares[i]), i))
+    shares = [total * w // weight_sum for w in scaled]
+    remainders = [total * w % weight_sum for w in scaled]
+    by_remainder = sorted(range(len(scaled)), key=lambda i: (-remainders[i], i))
     for i in by_remainder[: total - sum(shares)]:
         shares[i] += 1
     return tuple(shares)
@@ -307,23 +313,28 @@ def _spread(
     week_totals = apportion(total, day_counts)
     if total == 0:
         return [[0] * len(week_totals) for _ in rep_totals]
-    quotas = [[Fraction(r * w, total) for w in week_totals] for r in rep_totals]
-    return _round_with_totals(quotas, rep_totals, week_totals)
+    # cell quotas rep total × week total / total, kept as integer numerators over `total`
+    numerators = [[r * w for w in week_totals] for r in rep_totals]
+    return _round_with_totals(numerators, total, rep_totals, week_totals)
 
 
 def _round_with_totals(
-    quotas: list[list[Fraction]], row_totals: Sequence[int], column_totals: Sequence[int]
+    numerators: list[list[int]],
+    denominator: int,
+    row_totals: Sequence[int],
+    column_totals: Sequence[int],
 ) -> list[list[int]]:
-    """Rounds each cell up or down so rows and columns keep their totals exactly.
+    """Rounds each cell's quota (numerator / denominator) up or down so that rows and columns
+    keep their totals exactly.
 
     The largest remainders are rounded up first (ties: earlier row, then earlier column);
     when that corners a row, an augmenting path moves a rounding-up elsewhere. A solution
     always exists because the remainders themselves are a fractional one.
     """
-    cells = [[math.floor(q) for q in row] for row in quotas]
+    cells = [[n // denominator for n in row] for row in numerators]
     row_short = [t - sum(row) for t, row in zip(row_totals, cells, strict=True)]
     column_short = [t - sum(row[c] for row in cells) for c, t in enumerate(column_totals)]
-    remainders = [[q - math.floor(q) for q in row] for row in quotas]
+    remainders = [[n % denominator for n in row] for row in numerators]
     candidates = sorted(
         (
             (r, c)
@@ -344,7 +355,7 @@ def _round_with_totals(
     for r, c in candidates:
         columns_of.setdefault(r, []).append(c)
         rows_of.setdefault(c, []).append(r)
-    for r in range(len(quotas)):
+    for r in range(len(numerators)):
         while row_short[r]:
             c = _augment(r, columns_of, rows_of, rounded_up, column_short)
             row_short[r] -= 1

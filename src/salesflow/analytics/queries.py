@@ -254,13 +254,13 @@ def outcomes(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Outcomes:
             outcome__in=[StageKind.WON, StageKind.LOST],
         )
         .values("owner_id", "outcome", "cycle_days")
-        .annotate(n=Count("deal_id"), amount=Sum("amount"))
+        .annotate(n=Count("*"), amount=Sum("amount"))
         .order_by()
     )
     open_by_owner = dict(
         facts.filter(outcome=StageKind.OPEN)
         .values("owner_id")
-        .annotate(n=Count("deal_id"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("owner_id", "n")
     )
