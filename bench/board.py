@@ -52,6 +52,7 @@ def prepare(label: str, database_url: str, var_dir: str, deals: int) -> None:
 
 def fill_open_deals(target: int) -> int:
     """Add open deals (and their StageChange) until the default pipeline has `target`."""
+    import datetime
     import random
 
     from django.utils import timezone
@@ -86,7 +87,7 @@ def fill_open_deals(target: int) -> int:
                 amount=rng.randrange(1_000, 2_000_000),
                 currency=workspace.base_currency,
                 probability=stage.probability,
-                stage_entered_at=now - timezone.timedelta(minutes=rng.randrange(60 * 24 * 120)),
+                stage_entered_at=now - datetime.timedelta(minutes=rng.randrange(60 * 24 * 120)),
             )
         )
     created = Deal.objects.bulk_create(new, batch_size=1000)

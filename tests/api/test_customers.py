@@ -28,9 +28,10 @@ def test_customer_filters(world: World, api_as) -> None:
     def found(**params: Any) -> set[int]:
         return set(ids(api.pages("/customers", **params)))
 
-    # then
+    # then: the search finds names by their start or by the start of a later word
     assert found(q="TEA") == {tea.pk}
-    assert found(q="e") == {tea.pk, steel.pk, person.pk}
+    assert found(q="t") == {tea.pk, steel.pk}  # Tea Co., Trading
+    assert found(q="li", kind="person") == {person.pk}
     assert found(owner_id=world.rep_east.user_id) == {person.pk}
     assert found(lifecycle="customer") == {steel.pk}
     assert found(tier="A") == {tea.pk}
@@ -158,3 +159,80 @@ def test_a_contact_moves_only_to_a_visible_customer(world: World, api_as) -> Non
         {"field": "customer_id", "message": "No customer visible to you has this id."}
     ]
     assert counts() == before
+
+
+def test_search_by_pinyin_phone_and_email_best_match_first(world: World, api_as) -> None:
+    # given
+    shan = make_customer(world.admin, name="单雄信", kind="person", phone="13800138000")
+    zhang = make_customer(world.admin, name="张三丰", kind="person", email="sanfeng@wudang.cn")
+    zhangsan = make_customer(world.admin, name="张三", kind="person")
+    api = api_as(world.admin)
+
+    def found(q: str) -> list[int]:
+        return ids(api.pages("/customers", q=q))
+
+    # then: the surname 单 reads shàn; phone in another format; e-mail; exact name first
+    assert found("shanxiongxin") == [shan.pk]
+    assert found("sxx") == [shan.pk]
+    assert found("+86 138 0013 8000") == [shan.pk]
+    assert found("sanfeng@wudang.cn") == [zhang.pk]
+    assert found("zhangsan") == [zhangsan.pk, zhang.pk]
+
+
+def test_search_pages_follow_their_cursor_and_combine_with_filters(world: World, api_as) -> None:
+    # given five Hangzhou customers, two of them tier A, and one elsewhere
+    hangzhou = [
+        make_customer(world.admin, name=f"杭州{n}号", tier="A" if n < 2 else "") for n in range(5)
+    ]
+    make_customer(world.admin, name="宁波1号", tier="A")
+    api = api_as(world.admin)
+
+    # when the search is read two at a time
+    items = api.pages("/customers", q="hangzhou", limit=2)
+
+    # then every page followed its cursor: all five, in the order of their names
+    assert ids(items) == [c.pk for c in hangzhou]
+    assert set(ids(api.pages("/customers", q="hangzhou", tier="A"))) == {
+        hangzhou[0].pk,
+        hangzhou[1].pk,
+    }
+
+
+def test_a_rep_does_not_find_another_reps_or_another_workspaces_customer(
+    world: World, other_world: World, api_as
+) -> None:
+    # given a 张三 of rep_east, of rep_west and of another workspace
+    mine = make_customer(world.rep_east, name="张三", kind="person")
+    make_customer(world.rep_west, name="张三", kind="person")
+    make_customer(other_world.admin, name="张三", kind="person")
+
+    # then rep_east finds only their own
+    assert ids(api_as(world.rep_east).pages("/customers", q="zs")) == [mine.pk]
+
+
+def test_the_a_to_z_filter(world: World, api_as) -> None:
+    # given
+    zhang = make_customer(world.admin, name="张三", kind="person")
+    shan = make_customer(world.admin, name="单雄信", kind="person")
+    zeta = make_customer(world.admin, name="Zeta")
+    other = make_customer(world.admin, name="3M China")
+    api = api_as(world.admin)
+
+    # then letters by pinyin (单 as a surname is S), '#' for the rest, in name order
+    assert ids(api.pages("/customers", initial="Z", ordering="name")) == [zeta.pk, zhang.pk]
+    assert ids(api.pages("/customers", initial="S")) == [shan.pk]
+    assert ids(api.pages("/customers", initial="#")) == [other.pk]
+    assert api.get("/customers/" + str(zhang.pk)).json()["name"] == "张三"
+
+
+def test_a_bad_initial_or_search_cursor_is_422(world: World, api_as) -> None:
+    # when
+    api = api_as(world.admin)
+    letter = api.get("/customers", initial="ZZ")
+    cursor = api.get("/customers", q="zhang", cursor="bm90IGpzb24")
+
+    # then
+    assert letter.status_code == 422
+    assert [e["field"] for e in letter.json()["errors"]] == ["initial"]
+    assert cursor.status_code == 422
+    assert [e["field"] for e in cursor.json()["errors"]] == ["cursor"]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError
 from django.db.models import Count, Max
 
 from salesflow.activities.models import Activity
 from salesflow.core.models import Workspace
+from salesflow.core.scoping import Actor
+from salesflow.customers.models import Customer, SearchTerm
+from salesflow.customers.queries import search
 from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
 from tests.cli.conftest import ANCHOR, make_workspace, row_counts, run
 from tests.cli.support import canonical
@@ -162,3 +166,24 @@ def test_bad_input_is_refused_and_nothing_is_written(args: list[str], message: s
     # then the message names the option and the reason, and nothing changed
     assert str(refused.value) == message
     assert row_counts() == before
+
+
+def test_a_seeded_workspace_is_searchable_as_if_the_services_had_written_it() -> None:
+    # given a seeded workspace
+    workspace = make_workspace("Acme")
+    seed("Acme", "--seed", "3")
+    terms = SearchTerm.objects.filter(workspace=workspace)
+    seeded = set(terms.values_list("customer_id", "owner_id", "rank", "term"))
+    initials = dict(Customer.objects.filter(workspace=workspace).values_list("pk", "initial"))
+
+    # when the terms are recomputed from the customers and contacts
+    run("rebuild_search", "--workspace", "Acme")
+
+    # then nothing changed, and every customer is found by its own name
+    assert set(terms.values_list("customer_id", "owner_id", "rank", "term")) == seeded
+    assert dict(Customer.objects.filter(workspace=workspace).values_list("pk", "initial")) == (
+        initials
+    )
+    admin = Actor.of(User.objects.get(username="admin-acme"), workspace)
+    for customer in Customer.objects.filter(workspace=workspace)[:20]:
+        assert customer in search(admin, customer.name, 50), customer.name

@@ -340,3 +340,36 @@ def test_quick_log_errors_come_back_in_the_form(world: World) -> None:
     assert response["HX-Retarget"] == "#quick-log"
     assert field_errors(response.text, "subject") == ["This field is required."]
     assert not Activity.objects.filter(customer=customer).exists()
+
+
+def test_search_box_finds_by_pinyin_initials_and_phone_in_another_format(world: World) -> None:
+    # given
+    make_customer(world.rep_east, name="单雄信", kind="person", phone="13800138000")
+    make_customer(world.rep_east, name="曾国藩", kind="person")
+    client = signed_in(world.rep_east)
+
+    # then
+    assert names_on(client.get("/customers/", {"q": "shanxiongxin"}).text) == ["单雄信"]
+    assert names_on(client.get("/customers/", {"q": "zgf"}).text) == ["曾国藩"]
+    assert names_on(client.get("/customers/", {"q": "+86 138 0013 8000"}).text) == ["单雄信"]
+
+
+def test_the_letter_bar_filters_the_list_and_keeps_the_other_filters(world: World) -> None:
+    # given
+    make_customer(world.rep_east, name="张三", kind="person", tier="A")
+    make_customer(world.rep_east, name="Zeta", tier="B")
+    make_customer(world.rep_east, name="单雄信", kind="person", tier="A")
+    client = signed_in(world.rep_east)
+
+    # when the list is opened, then every letter and '#' is offered, none chosen
+    html = client.get("/customers/", {"tier": "A"}).text
+    letters = re.findall(r'<a href="\?([^"]*)"(?: aria-current="page")?>([A-Z#]|All)</a>', html)
+    assert [label for _query, label in letters] == ["All", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "#"]
+    z_link = {label: query for query, label in letters}["Z"].replace("&amp;", "&")
+    assert "tier=A" in z_link
+
+    # and following Z keeps tier A: 张三 (Zhang) but not Zeta (tier B) nor 单雄信 (Shan)
+    page = client.get("/customers/?" + z_link).text
+    assert names_on(page) == ["张三"]
+    assert 'aria-current="page">Z</a>' in page
+    assert 'name="initial" value="Z"' in page

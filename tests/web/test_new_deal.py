@@ -97,3 +97,16 @@ def test_the_customer_search_lists_only_visible_customers(world: World) -> None:
     # and a search that finds nothing says so
     html = signed_in(world.rep_east).get("/deals/new/customers/?q=nobody").text
     assert "No customer matches." in html
+
+
+def test_the_customer_picker_finds_by_pinyin_and_phone(world: World) -> None:
+    # given
+    make_customer(world.rep_east, name="尉迟恭", kind="person", phone="+86 138 0013 8000")
+    make_customer(world.rep_east, name="诸葛亮", kind="person")
+    client = signed_in(world.rep_east)
+
+    # then the surname 尉迟 reads yùchí, and the phone is found in another format
+    for text in ("ycg", "yuchi", "13800138000"):
+        html = client.get("/deals/new/customers/", {"q": text}).text
+        assert "尉迟恭" in html, text
+        assert "诸葛亮" not in html, text

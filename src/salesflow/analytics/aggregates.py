@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -22,10 +22,9 @@ from django.db.models import Max, Min, OuterRef, Subquery
 
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.models import Workspace
+from salesflow.core.progress import Progress
 from salesflow.customers.models import Customer
 from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
-
-Progress = Callable[[int, int], None]
 
 
 @lru_cache(maxsize=256)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import F, Field, OrderBy, Q, QuerySet
@@ -57,10 +57,27 @@ class KeysetPagination(PaginationBase):
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        page, next_cursor = keyset_page(
+        page, next_cursor = page_of(
             queryset, pagination.ordering, pagination.cursor, pagination.limit
         )
         return {"items": page, "next_cursor": next_cursor}
+
+
+@runtime_checkable
+class SelfPaging(Protocol):
+    """Rows in an order of their own (a search's best matches first), paged by their own
+    cursor; a list endpoint may answer with these instead of a queryset."""
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[Any], str | None]: ...
+
+
+def page_of(
+    rows: QuerySet[Any] | SelfPaging, ordering: str, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of a queryset in `ordering`, or of rows that page themselves."""
+    if isinstance(rows, SelfPaging):
+        return rows.page(cursor, limit)
+    return keyset_page(rows, ordering, cursor, limit)
 
 
 def keyset_page(

@@ -72,13 +72,19 @@ class Actor:
             return ()
         return tuple(self.membership.manages.values_list("path", flat=True))
 
-    def visible_owner_ids(self) -> QuerySet[Membership, int]:
-        """User ids whose records this actor sees (not used for admins, who see all)."""
+    @cached_property
+    def visible_owner_ids(self) -> tuple[int, ...]:
+        """User ids whose records this actor sees (not used for admins, who see all).
+
+        Read once and passed as values: a subquery on team paths leaves the database to guess
+        how many owners match, and PostgreSQL guesses a handful for a whole region's teams,
+        then plans a manager's report or search as if it were a rep's.
+        """
         members = Membership.objects.filter(workspace_id=self.workspace_id)
         in_scope = Q(user_id=self.user_id)
         for path in self.managed_paths:
             in_scope |= Q(team__path__startswith=path)
-        return members.filter(in_scope).values_list("user_id", flat=True)
+        return tuple(members.filter(in_scope).values_list("user_id", flat=True).order_by("user_id"))
 
 
 def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
@@ -89,7 +95,7 @@ def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
     if owner_path is None or actor.is_admin:
         return queryset
     if actor.role == Role.MANAGER:
-        return queryset.filter(**{f"{owner_path}__in": actor.visible_owner_ids()})
+        return queryset.filter(**{f"{owner_path}__in": actor.visible_owner_ids})
     return queryset.filter(**{owner_path: actor.user_id})
 
 
@@ -125,6 +131,6 @@ def require_can_own(actor: Actor, user_id: int, field_name: str = "owner_id") ->
         raise ValidationFailed.one(field_name, _("No active member of this workspace has this id."))
     if actor.is_admin or user_id == actor.user_id:
         return
-    if actor.role == Role.MANAGER and actor.visible_owner_ids().filter(user_id=user_id).exists():
+    if actor.role == Role.MANAGER and user_id in actor.visible_owner_ids:
         return
     raise Forbidden(_("You may not assign records to this member."))

@@ -29,6 +29,7 @@ from salesflow.customers.models import (
     Lifecycle,
     Tier,
 )
+from salesflow.customers.search import CustomerSearch
 
 customers = Router(tags=["customers"])
 contacts = Router(tags=["contacts"])
@@ -82,7 +83,7 @@ class CustomerUpdate(CustomerFields, VersionedInput):
 @paginate(KeysetPagination, orderings=queries.CUSTOMER_ORDERINGS, default="name")
 def list_customers(
     request: ApiRequest, filters: Query[queries.CustomerFilter]
-) -> QuerySet[Customer]:
+) -> QuerySet[Customer] | CustomerSearch:
     return queries.customers(request.auth, filters)
 
 

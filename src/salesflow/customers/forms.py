@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.errors import ValidationFailed
 from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
+from salesflow.customers.terms import INITIALS
 
 CUSTOMER_FORM_FIELDS = (
     "name",
@@ -33,6 +34,7 @@ CUSTOMER_FORM_FIELDS = (
 )
 CONTACT_FORM_FIELDS = ("name", "title", "birthday", "decision_role", "notes")
 
+INITIAL_CHOICES = [("", _("All")), *((letter, letter) for letter in INITIALS)]
 SORTS = {
     "name": _("Name A–Z"),
     "-updated_at": _("Recently updated"),
@@ -72,6 +74,10 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, owners: QuerySet[User], facets: dict[str, list[str]]) -> None:
         super().__init__(data)
+        # Added here because a form's `initial` attribute is its initial data.
+        self.fields["initial"] = forms.ChoiceField(
+            required=False, choices=INITIAL_CHOICES, widget=forms.HiddenInput
+        )
         any_value = [("", _("Any"))]
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ModelChoiceField)

@@ -1,10 +1,13 @@
 """Customers (companies or people we sell to) and their contacts."""
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.models import WorkspaceOwned
+from salesflow.core.models import Workspace, WorkspaceOwned
 
 
 class CustomerKind(models.TextChoices):
@@ -56,6 +59,8 @@ class Customer(WorkspaceOwned):
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    # The A–Z index letter of the name (its first pinyin letter, or "#"), kept by the services.
+    initial = models.CharField(_("initial"), max_length=1, default="#", editable=False)
 
     class Meta:
         verbose_name = _("customer")
@@ -64,6 +69,8 @@ class Customer(WorkspaceOwned):
             models.Index(fields=["workspace", "owner", "id"]),
             models.Index(fields=["workspace", "name"]),
             models.Index(fields=["workspace", "lifecycle"]),
+            models.Index(fields=["workspace", "initial", "name", "id"]),
+            models.Index(fields=["workspace", "owner", "initial", "name", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -102,3 +109,60 @@ class Contact(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TermField(models.CharField):
+    """Text compared code point by code point on every database, so that the terms from `q`
+    up to (not including) `q` with its last character incremented are exactly those starting
+    with `q`, read from a B-tree index. SQLite compares so by default; PostgreSQL is told."""
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
+class SearchTerm(models.Model):
+    """One text a customer is found by when a search starts with it (see `customers.terms`).
+
+    Derived data: the customer services replace a customer's terms in the transaction that
+    changes it or its contacts, and `salesflow rebuild_search` recomputes them all. The owner
+    is copied from the customer so that `visible()` narrows a rep's search inside the index.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # No database constraint: a copy of Customer.owner, which already protects the user.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    rank = models.PositiveSmallIntegerField()
+    term = TermField(max_length=64)
+
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "rank", "term", "customer"], name="searchterm_by_term"
+            ),
+            models.Index(
+                fields=["workspace", "owner", "rank", "term", "customer"],
+                name="searchterm_by_owner",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "term"], name="searchterm_unique_term")
+        ]
+
+    def __str__(self) -> str:
+        return self.term

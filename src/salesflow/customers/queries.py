@@ -7,17 +7,32 @@ from typing import Annotated
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from ninja import FilterLookup, FilterSchema
+from pydantic import Field
 
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
+from salesflow.customers.search import CustomerSearch
 
 CUSTOMER_ORDERINGS = ("name", "created_at", "updated_at", "id")
 CONTACT_ORDERINGS = ("name", "created_at", "updated_at", "id")
 
 
 class CustomerFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup("name__icontains")] = None
+    q: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description=(
+                "Name (or pinyin, full or initials), phone number in any format, email, or a "
+                "contact's name; results come best match first and `ordering` is not used."
+            ),
+        ),
+    ] = None
+    initial: Annotated[
+        str | None,
+        Field(pattern="^[A-Z#]$", description="A–Z index letter of the name, '#' for others."),
+    ] = None
     owner_id: int | None = None
     lifecycle: Lifecycle | None = None
     tier: Tier | None = None
@@ -26,14 +41,27 @@ class CustomerFilter(FilterSchema):
     source_channel: str | None = None
     kind: CustomerKind | None = None
 
+    def filter_q(self, value: str | None) -> Q:
+        """The search is not a WHERE clause on customers: `customers()` runs it on the index."""
+        return Q()
+
 
 class ContactFilter(FilterSchema):
     customer_id: int | None = None
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
-def customers(actor: Actor, filters: CustomerFilter) -> QuerySet[Customer]:
-    return filters.filter(visible(Customer, actor))
+def customers(actor: Actor, filters: CustomerFilter) -> QuerySet[Customer] | CustomerSearch:
+    """The visible customers the filters let in; with a search text, its best matches first."""
+    rows = filters.filter(visible(Customer, actor))
+    if filters.q and filters.q.strip():
+        return CustomerSearch(actor, filters.q, rows)
+    return rows
+
+
+def search(actor: Actor, text: str, limit: int) -> list[Customer]:
+    """The first `limit` visible customers found by the text (what a rep types to pick one)."""
+    return CustomerSearch(actor, text, visible(Customer, actor)).page(None, limit)[0]
 
 
 def customer(actor: Actor, customer_id: int) -> Customer:
@@ -48,16 +76,6 @@ def contact(actor: Actor, contact_id: int) -> Contact:
     return get_visible(Contact, actor, contact_id)
 
 
-def matching(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]:
-    """Customers whose name, phone or email contains the text (what a rep types to find one)."""
-    text = text.strip()
-    if not text:
-        return customers
-    return customers.filter(
-        Q(name__icontains=text) | Q(phone__contains=text) | Q(email__icontains=text)
-    )
-
-
 def facet_values(actor: Actor, field: str) -> list[str]:
     """The distinct non-empty values of a free-text field among the customers the actor sees."""
     values = visible(Customer, actor).exclude(**{field: ""}).values_list(field, flat=True)
@@ -68,7 +86,7 @@ def assignable_owners(actor: Actor) -> QuerySet[User]:
     """Active members whose records the actor sees, and so may own what the actor creates."""
     members = Membership.objects.filter(workspace_id=actor.workspace_id, is_active=True)
     if not actor.is_admin:
-        members = members.filter(user_id__in=actor.visible_owner_ids())
+        members = members.filter(user_id__in=actor.visible_owner_ids)
     return User.objects.filter(pk__in=members.values("user_id")).order_by("username")
 
 

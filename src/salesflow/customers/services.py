@@ -14,6 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
+from salesflow.customers import search
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -34,6 +35,8 @@ CUSTOMER_FIELDS = frozenset(
         "notes",
     }
 )
+# What the search terms of a customer are made of (its contacts' names, phones and emails too).
+SEARCHED_FIELDS = frozenset({"kind", "name", "owner_id", "phone", "email"})
 CONTACT_FIELDS = frozenset(
     {"customer_id", "name", "title", "phones", "emails", "birthday", "decision_role", "notes"}
 )
@@ -44,7 +47,11 @@ def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     values = {"owner_id": actor.user_id, **data}
     require_can_own(actor, values["owner_id"])
-    return writes.create(actor, Customer(**values))
+    customer = Customer(**values)
+    customer.initial = search.initial(customer)
+    writes.create(actor, customer)
+    search.reindex([customer.pk])
+    return customer
 
 
 @transaction.atomic
@@ -58,6 +65,8 @@ def update_customer(
     changes = writes.apply(customer, data)
     writes.update(actor, customer, changes)
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
+    if changes.keys() & SEARCHED_FIELDS:
+        search.customer_changed(customer)
     return customer
 
 
@@ -97,7 +106,9 @@ def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
         raise ValidationFailed.one("customer_id", _("This field is required."))
     customer = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
-    return writes.create(actor, Contact(customer=customer, **values))
+    contact = writes.create(actor, Contact(customer=customer, **values))
+    search.reindex([customer.pk])
+    return contact
 
 
 @transaction.atomic
@@ -110,13 +121,19 @@ def update_contact(
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
-    return writes.update(actor, contact, writes.apply(contact, values))
+    before = contact.customer_id
+    changes = writes.apply(contact, values)
+    writes.update(actor, contact, changes)
+    if changes.keys() & {"customer_id", "name", "phones", "emails"}:
+        search.reindex({before, contact.customer_id})
+    return contact
 
 
 @transaction.atomic
 def delete_contact(actor: Actor, contact_id: int, version: int | None = None) -> None:
     contact = writes.lock(actor, Contact, contact_id, version)
     writes.delete(actor, contact)
+    search.reindex([contact.customer_id])
 
 
 def _visible_customer(actor: Actor, customer_id: object) -> Customer:

@@ -13,11 +13,12 @@ from django.urls import reverse
 from salesflow.activities import queries as activity_queries
 from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
-from salesflow.core.pagination import keyset_page
+from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
 from salesflow.customers import queries, services
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
+    INITIAL_CHOICES,
     ContactForm,
     CustomerFilterForm,
     CustomerForm,
@@ -45,16 +46,22 @@ def customer_list(request: PageRequest) -> HttpResponse:
         chosen = form.cleaned_data
         filters = queries.CustomerFilter(
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
-            **{name: chosen[name] or None for name in ("tier", "lifecycle", "kind", *FACETS)},
+            **{
+                name: chosen[name] or None
+                for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
+            },
         )
-        rows = queries.matching(queries.customers(actor, filters), chosen["q"])
-        customers, next_cursor = keyset_page(
-            rows.select_related("owner"), chosen["sort"] or "name", chosen["cursor"], PAGE_SIZE
+        rows = queries.customers(actor, filters)
+        if isinstance(rows, QuerySet):
+            rows = rows.select_related("owner")
+        customers, next_cursor = page_of(
+            rows, chosen["sort"] or "name", chosen["cursor"], PAGE_SIZE
         )
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
         "form": form,
+        "letters": _letters(query),
         "customers": customers,
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
@@ -62,6 +69,15 @@ def customer_list(request: PageRequest) -> HttpResponse:
     return fragment_or_page(
         request, "customers/_results.html", "customers/customer_list.html", context
     )
+
+
+def _letters(query: Any) -> list[tuple[str, str, bool]]:
+    """The A–Z bar: each letter's label, the list narrowed to it, and whether it is chosen."""
+    chosen = query.get("initial", "")
+    return [
+        (str(label), f"?{_with(query, initial=letter)}", letter == chosen)
+        for letter, label in INITIAL_CHOICES
+    ]
 
 
 def _with(query: Any, **values: str) -> str:

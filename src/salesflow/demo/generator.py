@@ -15,7 +15,7 @@ import datetime
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,11 @@ from django.utils.translation import gettext as _
 from salesflow.activities.models import Activity
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
+from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor
-from salesflow.customers.models import Contact, Customer
+from salesflow.customers.models import Contact, Customer, CustomerKind, SearchTerm
+from salesflow.customers.search import TERM_FIELDS, term_rows
+from salesflow.customers.terms import ContactText, initial_of
 from salesflow.demo.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
@@ -56,7 +59,7 @@ MAX_NAMES_IN_MESSAGE = 5
 CUSTOMER_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
     "name", "industry", "size", "region", "source_channel", "owner", "tier", "lifecycle", "phone",
-    "email", "website", "address", "notes",
+    "email", "website", "address", "notes", "initial",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -151,9 +154,6 @@ class SeedSummary:
     @property
     def open(self) -> int:
         return self.deals - self.won - self.lost
-
-
-Progress = Callable[[int, int], None]
 
 
 def today_in(workspace: Workspace) -> datetime.date:
@@ -358,6 +358,7 @@ class Writer:
         changes = [change for deal in self.deals for change in self._stage_changes(deal)]
         insert_rows(Customer, CUSTOMER_FIELDS, [self._customer(c) for c in self.customers])
         insert_rows(Contact, CONTACT_FIELDS, [self._contact(c) for c in self.contacts])
+        insert_rows(SearchTerm, TERM_FIELDS, self._search_terms())
         insert_rows(Deal, DEAL_FIELDS, [self._deal(d) for d in self.deals])
         insert_rows(StageChange, STAGE_CHANGE_FIELDS, changes)
         insert_rows(Activity, ACTIVITY_FIELDS, [self._activity(a) for a in self.activities])
@@ -379,7 +380,24 @@ class Writer:
             db_time(c.updated_at or c.created_at, zone), by, by, 1, c.kind, c.name, c.industry,
             c.size, c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone,
             c.email, c.website, c.address, "",
+            initial_of(c.name, person=c.kind == CustomerKind.PERSON),
         )
+
+    def _search_terms(self) -> list[Row]:
+        """The search terms of the batch's customers and their contacts, as the services
+        would write them."""
+        contacts: dict[int, list[ContactText]] = {}
+        for c in self.contacts:
+            contacts.setdefault(c.customer.pk, []).append(ContactText(c.name, c.phones, c.emails))
+        return [
+            row
+            for c in self.customers
+            for row in term_rows(
+                workspace_id=self.workspace_id, owner_id=c.owner_id, customer_id=c.pk,
+                kind=c.kind, name=c.name, phone=c.phone, email=c.email,
+                contacts=contacts.get(c.pk, ()),
+            )
+        ]
 
     def _contact(self, c: ContactRow) -> Row:
         by, at = c.created_by_id, db_time(c.created_at, self.zone)

@@ -10,7 +10,7 @@ from salesflow.core.errors import Forbidden, ValidationFailed
 from salesflow.core.scoping import visible
 from salesflow.customers.forms import show_service_errors
 from salesflow.customers.models import Customer
-from salesflow.customers.queries import matching
+from salesflow.customers.queries import search
 from salesflow.pipeline.forms import NewDealForm
 from salesflow.pipeline.services import deals as deal_services
 from salesflow.web.pages import PageRequest, page
@@ -19,11 +19,15 @@ CUSTOMER_CHOICES = 20
 
 
 def customer_choices(request: PageRequest, text: str, chosen: str | None) -> list[Customer]:
-    """The customer chosen so far, then the visible customers matching the text."""
+    """The customer chosen so far, then the visible customers found by the text, best match
+    first (or, before anything is typed, the most recently updated)."""
     customers = visible(Customer, request.actor).only("id", "name")
     first = list(customers.filter(pk=chosen)) if chosen and chosen.isdigit() else []
-    others = matching(customers, text).exclude(pk__in=[c.pk for c in first])
-    return first + list(others.order_by("-updated_at", "-id")[:CUSTOMER_CHOICES])
+    if text.strip():
+        found = search(request.actor, text, CUSTOMER_CHOICES + len(first))
+    else:
+        found = list(customers.order_by("-updated_at", "-id")[: CUSTOMER_CHOICES + len(first)])
+    return first + [c for c in found if c not in first][:CUSTOMER_CHOICES]
 
 
 @page("GET", "POST")

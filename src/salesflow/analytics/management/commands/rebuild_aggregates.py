@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from salesflow.analytics.aggregates import rebuild
 from salesflow.core.management.commands.create_workspace import workspace_named
 from salesflow.core.models import Workspace
-
-PROGRESS_STEPS = 20
+from salesflow.core.progress import Progress, progress_bar
 
 
 class Command(BaseCommand):
@@ -39,26 +38,11 @@ class Command(BaseCommand):
                 % {"workspace": workspace.name, "seconds": time.monotonic() - started}
             )
 
-    def _progress(self, workspace: Workspace, verbosity: int) -> Any:
-        """A progress bar on standard error, redrawn every twentieth of the way."""
+    def _progress(self, workspace: Workspace, verbosity: int) -> Progress | None:
         if verbosity < 1:
             return None
-        shown = -1
-
-        def report(done: int, total: int) -> None:
-            nonlocal shown
-            step = done * PROGRESS_STEPS // max(total, 1)
-            if step != shown:
-                shown = step
-                bar = "#" * step + "-" * (PROGRESS_STEPS - step)
-                self.stderr.write(
-                    _("%(workspace)s [%(bar)s] %(done)s / %(total)s deals")
-                    % {
-                        "workspace": workspace.name,
-                        "bar": bar,
-                        "done": f"{done:,}",
-                        "total": f"{total:,}",
-                    }
-                )
-
-        return report
+        return progress_bar(
+            self.stderr.write,
+            lambda bar, done, total: _("%(workspace)s [%(bar)s] %(done)s / %(total)s deals")
+            % {"workspace": workspace.name, "bar": bar, "done": done, "total": total},
+        )

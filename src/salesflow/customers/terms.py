@@ -1,0 +1,270 @@
+"""What a customer can be found by: the search terms of a name, an e-mail address, a phone.
+
+Pure functions, no database: the services, the rebuild command, the demo generator and the
+benchmark all derive terms here, so they cannot disagree. A term is text a search may start
+with (the search reads terms by prefix), so a substring such as 雄信 or `xiongxin` is found
+through the suffixes stored beside the whole name. Every term is normalised the way a query
+is: compatibility forms folded (full-width letters and digits), accents dropped, case folded,
+white space removed.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from pypinyin import lazy_pinyin
+
+from salesflow.customers.models import CustomerKind
+
+# Workspaces carry no country yet: numbers written without a country code are mainland ones.
+PHONE_REGION = "CN"
+# Longest term stored, in characters; a longer query is matched on its first characters.
+TERM_LENGTH = 64
+# How many suffixes of a name (by character or word) and of its pinyin are stored at most.
+MAX_SUFFIXES = 8
+# Shortest tail of a phone number that finds it.
+PHONE_TAIL = 4
+# Where a term ranks: the whole of a customer's own name, e-mail or phone before any part.
+WHOLE, PART = 0, 1
+# The A–Z index: a name not starting with a letter or a Chinese character is filed here.
+OTHER_INITIAL = "#"
+INITIALS = (*string.ascii_uppercase, OTHER_INITIAL)
+
+# Surnames read differently from the character's everyday reading, and compound surnames
+# (read as one unit, so 长孙 is zhǎngsūn, not chángsūn). Applied only to people's names.
+SURNAMES: dict[str, tuple[str, ...]] = {
+    "单": ("shan",),
+    "曾": ("zeng",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "区": ("ou",),
+    "朴": ("piao",),
+    "查": ("zha",),
+    "盖": ("ge",),
+    "乐": ("yue",),
+    "覃": ("qin",),
+    "缪": ("miao",),
+    "翟": ("zhai",),
+    "种": ("chong",),
+    "召": ("shao",),
+    "秘": ("bi",),
+    "繁": ("po",),
+    "员": ("yun",),
+    "欧阳": ("ou", "yang"),
+    "司马": ("si", "ma"),
+    "尉迟": ("yu", "chi"),
+    "诸葛": ("zhu", "ge"),
+    "上官": ("shang", "guan"),
+    "皇甫": ("huang", "fu"),
+    "令狐": ("ling", "hu"),
+    "长孙": ("zhang", "sun"),
+    "司徒": ("si", "tu"),
+    "司空": ("si", "kong"),
+    "东方": ("dong", "fang"),
+    "夏侯": ("xia", "hou"),
+    "公孙": ("gong", "sun"),
+    "慕容": ("mu", "rong"),
+    "宇文": ("yu", "wen"),
+    "轩辕": ("xuan", "yuan"),
+    "独孤": ("du", "gu"),
+    "南宫": ("nan", "gong"),
+    "西门": ("xi", "men"),
+    "端木": ("duan", "mu"),
+    "澹台": ("tan", "tai"),
+    "万俟": ("mo", "qi"),
+    "单于": ("chan", "yu"),
+    "呼延": ("hu", "yan"),
+    "闻人": ("wen", "ren"),
+    "赫连": ("he", "lian"),
+    "钟离": ("zhong", "li"),
+    "淳于": ("chun", "yu"),
+    "濮阳": ("pu", "yang"),
+    "拓跋": ("tuo", "ba"),
+}
+LONGEST_SURNAME = max(len(surname) for surname in SURNAMES)
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+PHONE_LIKE = re.compile(r"[\d\s+\-().]*\d[\d\s+\-().]*")
+
+
+def normalise(text: str) -> str:
+    """Text as terms are stored and queries compared: folded, unaccented, lower case, no spaces."""
+    return "".join(_folded(text).split())[:TERM_LENGTH]
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", bare).casefold()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A name cut into units (a Chinese character, or a word of other letters), with the
+    pinyin of each unit (a word is its own reading)."""
+
+    units: tuple[str, ...]
+    syllables: tuple[str, ...]
+
+    @property
+    def has_han(self) -> bool:
+        return any(HAN.fullmatch(unit) for unit in self.units)
+
+    @property
+    def initials(self) -> str:
+        return "".join(syllable[0] for syllable in self.syllables)
+
+
+@lru_cache(maxsize=65536)
+def read(name: str, *, person: bool) -> Reading:
+    """How a name reads: a person's name starts with its surname's own reading."""
+    text = " ".join(_folded(name).split())
+    units: list[str] = []
+    syllables: list[str] = []
+    if person:
+        for length in range(LONGEST_SURNAME, 0, -1):
+            surname = SURNAMES.get(text[:length])
+            if surname is not None:
+                units.extend(text[:length])
+                syllables.extend(surname)
+                text = text[length:]
+                break
+    position = 0
+    for run in HAN.finditer(text):
+        _add_words(text[position : run.start()], units, syllables)
+        units.extend(run.group())
+        syllables.extend(_pinyin(run.group()))
+        position = run.end()
+    _add_words(text[position:], units, syllables)
+    return Reading(tuple(units), tuple(syllables))
+
+
+def _add_words(text: str, units: list[str], syllables: list[str]) -> None:
+    words = text.split()
+    units.extend(words)
+    syllables.extend(words)
+
+
+def _pinyin(run: str) -> list[str]:
+    """One syllable a character; read as a phrase, so 重庆 is chongqing."""
+    syllables = lazy_pinyin(run)
+    if len(syllables) != len(run):  # a character pypinyin does not know stays as written
+        syllables = [lazy_pinyin(c)[0] for c in run]
+    return [s.lower() for s in syllables]
+
+
+def initial_of(name: str, *, person: bool) -> str:
+    """The A–Z index letter of a name: its first pinyin letter, or '#'."""
+    reading = read(name, person=person)
+    first = reading.syllables[0][:1].upper() if reading.syllables else ""
+    return first if first in string.ascii_uppercase else OTHER_INITIAL
+
+
+def name_terms(name: str, *, person: bool) -> tuple[set[str], set[str]]:
+    """The whole name, its pinyin and initials; and the suffixes of name and pinyin."""
+    reading = read(name, person=person)
+    units, syllables = reading.units, reading.syllables
+    whole = {"".join(units)}
+    if reading.has_han:
+        whole |= {"".join(syllables), reading.initials}
+    parts: set[str] = set()
+    for start in range(1, min(len(units), MAX_SUFFIXES + 1)):
+        parts.add("".join(units[start:]))
+        if reading.has_han:
+            parts.add("".join(syllables[start:]))
+    return whole, parts
+
+
+def email_terms(email: str) -> tuple[set[str], set[str]]:
+    """The whole address; its local part and its domain."""
+    address = normalise(email)
+    if not address:
+        return set(), set()
+    local, _at, domain = address.partition("@")
+    return {address}, {local, domain} - {""}
+
+
+def phone_digits(phone: str, region: str = PHONE_REGION) -> str:
+    """A phone number's national significant number: +86 138 0013 8000 is 13800138000.
+
+    A number that cannot be read as one (too short, an extension written in words) keeps
+    its digits as written, so a search for a run of digits still finds it.
+    """
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_possible_number(number):
+        return phonenumbers.national_significant_number(number)
+    return "".join(c for c in unicodedata.normalize("NFKC", phone) if c.isdigit())
+
+
+def phone_terms(phone: str, region: str = PHONE_REGION) -> tuple[set[str], set[str]]:
+    """The national number; and each tail of at least PHONE_TAIL digits, for a number
+    remembered by its end or its middle."""
+    digits = phone_digits(phone, region)
+    if not digits:
+        return set(), set()
+    tails = {digits[start:] for start in range(1, len(digits) - PHONE_TAIL + 1)}
+    return {digits}, tails
+
+
+def query_term(text: str, region: str = PHONE_REGION) -> str:
+    """What a search box's text is compared with: a phone number in any format becomes its
+    national digits; anything else is normalised like a name."""
+    text = text.strip()
+    if PHONE_LIKE.fullmatch(text):
+        return phone_digits(text, region)[:TERM_LENGTH]
+    return normalise(text)
+
+
+@dataclass(frozen=True)
+class ContactText:
+    name: str
+    phones: Sequence[str] = ()
+    emails: Sequence[str] = ()
+
+
+def customer_terms(
+    *,
+    kind: str,
+    name: str,
+    phone: str,
+    email: str,
+    contacts: Iterable[ContactText] = (),
+    region: str = PHONE_REGION,
+) -> dict[str, int]:
+    """Every term of a customer and its contacts, each with its best rank.
+
+    The customer's own name, e-mail address and phone number rank WHOLE; their parts and
+    everything of its contacts (name with its pinyin, e-mail addresses, phone numbers) PART.
+    """
+    person = kind == CustomerKind.PERSON
+    ranked: dict[str, int] = {}
+
+    def add(terms: Iterable[str], rank: int) -> None:
+        for text in terms:
+            term = text[:TERM_LENGTH]
+            if term and ranked.get(term, PART + 1) > rank:
+                ranked[term] = rank
+
+    for whole, parts in (
+        name_terms(name, person=person),
+        email_terms(email),
+        phone_terms(phone, region),
+    ):
+        add(whole, WHOLE)
+        add(parts, PART)
+    for contact in contacts:
+        add(name_terms(contact.name, person=True)[0], PART)
+        for address in contact.emails:
+            add(email_terms(address)[0], PART)
+        for number in contact.phones:
+            add(phone_terms(number, region)[0], PART)
+    return ranked
