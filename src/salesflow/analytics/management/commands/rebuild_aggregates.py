@@ -43,6 +43,8 @@ class Command(BaseCommand):
             return None
         return progress_bar(
             self.stderr.write,
-            lambda bar, done, total: _("%(workspace)s [%(bar)s] %(done)s / %(total)s deals")
-            % {"workspace": workspace.name, "bar": bar, "done": done, "total": total},
+            lambda bar, done, total: (
+                _("%(workspace)s [%(bar)s] %(done)s / %(total)s deals")
+                % {"workspace": workspace.name, "bar": bar, "done": done, "total": total}
+            ),
         )

@@ -47,6 +47,8 @@ class Command(BaseCommand):
             return None
         return progress_bar(
             self.stderr.write,
-            lambda bar, done, total: _("%(workspace)s [%(bar)s] %(done)s / %(total)s customers")
-            % {"workspace": workspace.name, "bar": bar, "done": done, "total": total},
+            lambda bar, done, total: (
+                _("%(workspace)s [%(bar)s] %(done)s / %(total)s customers")
+                % {"workspace": workspace.name, "bar": bar, "done": done, "total": total}
+            ),
         )
