@@ -22,21 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from support import fresh_postgres, salesflow
+
 BENCH_DB = "salesflow_bench"
 RUNS = 10
-
-
-def salesflow(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "salesflow", *args], env=env, check=True)
-
-
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def prepare(label: str, database_url: str, var_dir: str, deals: int) -> None:
@@ -172,7 +161,7 @@ def main() -> None:
             prepare("SQLite", sqlite_url, var_dir, options.deals)
         if "postgres" in databases:
             try:
-                url = fresh_postgres(options.postgres)
+                url = fresh_postgres(options.postgres, BENCH_DB)
             except Exception as unreachable:
                 print(f"PostgreSQL  skipped: {unreachable}")
             else:

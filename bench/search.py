@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from support import database_url, fresh_postgres, salesflow
+
 BENCH_DB = "salesflow_bench_search"
 VAR_DIR = Path(__file__).resolve().parents[1] / "var" / "bench" / "search"
 REPS = 200
@@ -48,21 +50,8 @@ SEARCHES = (
 )
 
 
-def salesflow(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "salesflow", *args], env=env, check=True)
-
-
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    return url.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
-def prepare(label: str, database_url: str, customers: int, reuse: bool) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "SALESFLOW_VAR_DIR": str(VAR_DIR)}
+def prepare(label: str, url: str, customers: int, reuse: bool) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "SALESFLOW_VAR_DIR": str(VAR_DIR)}
     if not reuse:
         salesflow(env, "migrate", "--noinput", "-v0")
         salesflow(env, "create_workspace", "Bench", "--admin", "bench", "--password",
@@ -78,12 +67,12 @@ def fill(customers: int) -> None:
     from django.contrib.auth.models import User
     from django.db import transaction
 
+    from salesflow.core.bulk import bulk_writing, insert_rows, reserve_ids
     from salesflow.core.models import Membership, Role, Team, Workspace
     from salesflow.core.services import create_team
     from salesflow.customers.models import Customer, CustomerKind, SearchTerm
     from salesflow.customers.search import TERM_FIELDS, term_rows
     from salesflow.customers.terms import initial_of
-    from salesflow.demo.bulk import bulk_writing, insert_rows, reserve_ids
     from salesflow.demo.vocabulary import SALES_REGIONS
 
     workspace = Workspace.objects.get(name="Bench")
@@ -233,9 +222,9 @@ def main() -> None:
     if "postgres" in databases:
         try:
             url = (
-                options.postgres.rsplit("/", 1)[0] + "/" + BENCH_DB
+                database_url(options.postgres, BENCH_DB)
                 if options.reuse
-                else fresh_postgres(options.postgres)
+                else fresh_postgres(options.postgres, BENCH_DB)
             )
         except Exception as unreachable:
             print(f"PostgreSQL  skipped: {unreachable}")

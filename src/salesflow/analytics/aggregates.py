@@ -46,16 +46,25 @@ def _workspace_zone(workspace_id: int) -> ZoneInfo:
     return _zone(Workspace.objects.values_list("timezone", flat=True).get(pk=workspace_id))
 
 
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -> str:
+    """ON CONFLICT clause that adds to a counter row already there instead of failing."""
+    name = connection.ops.quote_name
+    table = _table(model)
+    return f"ON CONFLICT ({', '.join(name(c) for c in key)}) DO UPDATE SET " + ", ".join(
+        f"{name(c)} = {table}.{name(c)} + excluded.{name(c)}" for c in add
+    )
+
+
 def _bump(model: type[models.Model], key: Mapping[str, Any], add: Mapping[str, Any]) -> None:
     """Add to a counter row, creating it when missing: one statement, safe under concurrency."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    name = connection.ops.quote_name
     columns = [*key, *add]
     sql = (
-        f"INSERT INTO {table} ({', '.join(name(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(name(c) for c in key)}) DO UPDATE SET "
-        + ", ".join(f"{name(c)} = {table}.{name(c)} + excluded.{name(c)}" for c in add)
+        f"INSERT INTO {_table(model)} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) {_upsert(model, key, add)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*key.values(), *add.values()])
@@ -259,10 +268,6 @@ def forget_deal(deal: Deal) -> None:
 REBUILD_DEALS_PER_BATCH = 50_000
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 @dataclass(frozen=True)
 class _Days:
     """How SQL reads a stored timestamp as a day in the workspace's time zone.
@@ -354,15 +359,6 @@ def _stay_days_sql(entered: str, left: str) -> str:
         f" + CAST(SUBSTR({left}, 21) AS INTEGER) - CAST(SUBSTR({entered}, 21) AS INTEGER))"
     )
     return f"MAX({micro} / 86400000000, 0)"
-
-
-def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -> str:
-    """ON CONFLICT clause adding to a counter row that an earlier batch already wrote."""
-    name = connection.ops.quote_name
-    table = _table(model)
-    return f"ON CONFLICT ({', '.join(name(c) for c in key)}) DO UPDATE SET " + ", ".join(
-        f"{name(c)} = {table}.{name(c)} + excluded.{name(c)}" for c in add
-    )
 
 
 def _rebuild_batch(workspace_id: int, days: _Days, first: int, last: int) -> None:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.core.bulk import bulk_writing, insert_rows
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor, visible
@@ -33,7 +34,6 @@ from salesflow.customers.terms import (
     initial_of,
     query_term,
 )
-from salesflow.demo.bulk import bulk_writing, insert_rows
 
 TERM_FIELDS = ("workspace", "owner", "customer", "rank", "term")
 TERM_ATTRIBUTES = ("workspace_id", "owner_id", "customer_id", "rank", "term")

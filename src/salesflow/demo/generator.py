@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesflow.activities.models import Activity
+from salesflow.core.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.progress import Progress
@@ -36,7 +37,6 @@ from salesflow.core.scoping import Actor
 from salesflow.customers.models import Contact, Customer, CustomerKind, SearchTerm
 from salesflow.customers.search import TERM_FIELDS, term_rows
 from salesflow.customers.terms import ContactText, initial_of
-from salesflow.demo.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
 from salesflow.demo.simulation import (

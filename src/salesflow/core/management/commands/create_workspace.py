@@ -42,6 +42,13 @@ def workspace_named(name: str, option: str = "--workspace") -> Workspace:
     return workspace
 
 
+def workspaces_chosen(name: str | None) -> list[Workspace]:
+    """The workspace a `--workspace NAME` option names, or every workspace without it."""
+    if name:
+        return [workspace_named(name)]
+    return list(Workspace.objects.order_by("id"))
+
+
 OPTIONS = {
     "name": "NAME",
     "username": "--admin",

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from salesflow.core.management.commands.create_workspace import workspace_named
+from salesflow.core.management.commands.create_workspace import workspaces_chosen
 from salesflow.core.models import Workspace
 from salesflow.core.progress import Progress, progress_bar
 from salesflow.customers.search import rebuild
@@ -25,12 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--workspace", help=_("The workspace's name (default: every one)."))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workspaces = (
-            [workspace_named(options["workspace"])]
-            if options["workspace"]
-            else list(Workspace.objects.order_by("id"))
-        )
-        for workspace in workspaces:
+        for workspace in workspaces_chosen(options["workspace"]):
             started = time.monotonic()
             terms = rebuild(workspace.pk, self._progress(workspace, options["verbosity"]))
             self.stdout.write(

@@ -1,9 +1,10 @@
-"""Writing millions of generated rows: plain tuples straight into a table, one batch at a time.
+"""Writing millions of rows: plain tuples straight into a table, one batch at a time.
 
 Model instances and `bulk_create` cost far more per row than the database does, so the demo
-generator hands over tuples in column order instead. PostgreSQL takes them through COPY, every
-other database through one prepared INSERT run with `executemany`; both inside the caller's
-transaction. Rows are written as Django would store them, so the ORM reads them back alike.
+generator and the search index rebuild hand over tuples in column order instead. PostgreSQL
+takes them through COPY, every other database through one prepared INSERT run with
+`executemany`; both inside the caller's transaction. Rows are written as Django would store
+them, so the ORM reads them back alike.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-# SQLite's page cache while seeding, in KiB (SQLite's unit for a negative cache_size).
+# SQLite's page cache while writing in bulk, in KiB (SQLite's unit for a negative cache_size).
 SQLITE_CACHE_KIB = 1_048_576
 
 
