@@ -14,7 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesflow.analytics.aggregates import _offsets, rebuild
-from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.analytics.models import (
+    CohortMonthly,
+    DealFact,
+    OutcomeMonthly,
+    StageDaily,
+    StageMonthly,
+    StageStay,
+    StayMonthly,
+)
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import Workspace
 from salesflow.customers.services import update_customer
@@ -46,6 +54,27 @@ def snapshot(workspace_id: int) -> dict[str, set[tuple[Any, ...]]]:
         "stays": set(
             StageStay.objects.filter(workspace_id=workspace_id).values_list(
                 "pipeline_id", "day", "stage_id", "owner_id", "days", "stays"
+            )
+        ),
+        "monthly": set(
+            StageMonthly.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "month", "stage_id", "owner_id", "entered", "entered_amount"
+            )
+        ),
+        "monthly stays": set(
+            StayMonthly.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "month", "stage_id", "days", "owner_id", "stays"
+            )
+        ),
+        "cohorts": set(
+            CohortMonthly.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "month", "furthest_stage_id", "outcome", "owner_id", "deals",
+                "amount",
+            )
+        ),
+        "outcomes": set(
+            OutcomeMonthly.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "month", "outcome", "cycle_days", "owner_id", "deals", "amount"
             )
         ),
     }  # fmt: skip

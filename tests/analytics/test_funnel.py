@@ -155,3 +155,60 @@ def test_a_customer_change_moves_its_deals_daily_counts(history: World) -> None:
     energy = queries.flow_funnel(history.admin, march(history, industry="Energy"))
     retail = queries.flow_funnel(history.admin, march(history, industry="Retail"))
     assert (energy.stages[0].count, retail.stages[0].count) == (1, 0)
+
+
+def test_a_period_splits_into_whole_months_and_the_days_around_them() -> None:
+    # given periods starting and ending inside or at the edges of months
+    d = datetime.date
+    # then whole months are named by their first days, the other days are listed as ranges
+    assert queries.whole_months(d(2026, 2, 15), d(2026, 4, 2)) == (
+        (d(2026, 3, 1), d(2026, 3, 1)),
+        [(d(2026, 2, 15), d(2026, 2, 28)), (d(2026, 4, 1), d(2026, 4, 2))],
+    )
+    assert queries.whole_months(d(2026, 5, 1), d(2026, 10, 31)) == (
+        (d(2026, 5, 1), d(2026, 10, 1)),
+        [],
+    )
+    # a leap February, and December into January
+    assert queries.whole_months(d(2028, 2, 1), d(2028, 2, 29)) == (
+        (d(2028, 2, 1), d(2028, 2, 1)),
+        [],
+    )
+    assert queries.whole_months(d(2026, 12, 2), d(2027, 1, 31)) == (
+        (d(2027, 1, 1), d(2027, 1, 1)),
+        [(d(2026, 12, 2), d(2026, 12, 31))],
+    )
+    # no whole month: only days
+    assert queries.whole_months(d(2026, 3, 5), d(2026, 4, 2)) == (
+        None,
+        [(d(2026, 3, 5), d(2026, 4, 2))],
+    )
+    assert queries.whole_months(d(2026, 3, 1), d(2026, 3, 30)) == (
+        None,
+        [(d(2026, 3, 1), d(2026, 3, 30))],
+    )
+
+
+def test_whole_months_and_the_days_around_them_add_up(history: World) -> None:
+    # when the period is 15 February … 2 April: March whole (monthly counts), and the days of
+    # February and of 1–2 April (daily counts)
+    cut = queries.Cut(history.pipeline.pk, datetime.date(2026, 2, 15), datetime.date(2026, 4, 2))
+    names = [s.name for s in history.open_stages()]
+    flow = {row.name: row.count for row in queries.flow_funnel(history.admin, cut).stages}
+    times = {t.name: t.days for t in queries.time_in_stage(history.admin, cut)}
+    figures = queries.outcomes(history.admin, cut)
+
+    # then March's entries are joined by E's creation into S0 on 2 April (10:00 in Shanghai);
+    # E's move to S1 on 3 April is outside
+    assert [flow[n] for n in names[:3]] == [6 + 1, 2, 2]
+    assert flow["Signed"] == 2
+    # no stay ended on 1 or 2 April, so the stays are March's
+    assert times[names[0]] == queries.Spread(4, Fraction(5, 2), Fraction(7, 2))
+    assert (figures.won, figures.lost, figures.won_amount) == (1, 1, Decimal(100))
+    assert figures.sales_cycle == queries.Spread(1, Fraction(18), Fraction(18))
+
+    # and the same period with a customer cut reads the daily counts only: E's customer and
+    # A's differ, so the Retail cut counts A alone
+    retail = queries.Cut(history.pipeline.pk, cut.first_day, cut.last_day, industry="Retail")
+    flow = {r.name: r.count for r in queries.flow_funnel(history.admin, retail).stages}
+    assert [flow[n] for n in names[:3]] == [1, 1, 1]

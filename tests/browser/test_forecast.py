@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from salesflow.analytics import forecast_views
-from salesflow.analytics.models import StageStay
+from salesflow.analytics.models import StageStay, StayMonthly
 from salesflow.pipeline.models import Stage
 from salesflow.pipeline.services.deals import move_deal, update_deal
 from tests.analytics.histories import Clock
@@ -30,9 +30,10 @@ def open_deals(world: World) -> None:
     (rep_east) and 16 days (rep_west), so that the simulated closes spread over the months.
     """
     history(world)
-    StageStay.objects.filter(workspace_id=world.admin.workspace_id).update(
-        days=Case(When(owner_id=world.rep_west.user_id, then=Value(16)), default=Value(9))
-    )
+    for model in (StageStay, StayMonthly):
+        model.objects.filter(workspace_id=world.admin.workspace_id).update(
+            days=Case(When(owner_id=world.rep_west.user_id, then=Value(16)), default=Value(9))
+        )
     today = timezone.localdate()
     stages = world.open_stages()
     plan = [

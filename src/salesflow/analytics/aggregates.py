@@ -20,11 +20,19 @@ from zoneinfo import ZoneInfo
 from django.db import connection, models, transaction
 from django.db.models import Max, Min, OuterRef, Subquery
 
-from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.analytics.models import (
+    CohortMonthly,
+    DealFact,
+    OutcomeMonthly,
+    StageDaily,
+    StageMonthly,
+    StageStay,
+    StayMonthly,
+)
 from salesflow.core.models import Workspace
 from salesflow.core.progress import Progress
 from salesflow.customers.models import Customer
-from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
+from salesflow.pipeline.models import Deal, Pipeline, Stage, StageChange, StageKind
 
 
 @lru_cache(maxsize=256)
@@ -60,7 +68,11 @@ def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -
 
 
 def _bump(model: type[models.Model], key: Mapping[str, Any], add: Mapping[str, Any]) -> None:
-    """Add to a counter row, creating it when missing: one statement, safe under concurrency."""
+    """Add to a counter row, creating it when missing: one statement, safe under concurrency.
+
+    The first column of `add` is the row's count: a count taken back to zero leaves no row, as
+    a rebuild would not write one.
+    """
     columns = [*key, *add]
     sql = (
         f"INSERT INTO {_table(model)} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
@@ -68,6 +80,9 @@ def _bump(model: type[models.Model], key: Mapping[str, Any], add: Mapping[str, A
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*key.values(), *add.values()])
+    count = next(iter(add))
+    if add[count] < 0:
+        model._default_manager.filter(**key, **{count: 0}).delete()
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,15 @@ DIMENSIONS = ("source_channel", "industry", "region")
 ENTRY_KEY = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id", *DIMENSIONS)
 STAY_KEY = (*ENTRY_KEY, "days")
 Dimensions = tuple[str, str, str]
+# The monthly roll-ups: the same counts per month, without the customer columns.
+MONTHLY_ENTRY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "owner_id")
+MONTHLY_STAY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "days", "owner_id")
+OUTCOME_KEY = ("workspace_id", "pipeline_id", "month", "outcome", "cycle_days", "owner_id")
+COHORT_KEY = ("workspace_id", "pipeline_id", "month", "furthest_stage_id", "outcome", "owner_id")
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
 
 
 def _dimensions(row: Mapping[str, Any], prefix: str = "customer__") -> Dimensions:
@@ -117,19 +141,33 @@ def _flows(
 
 
 def _apply_flows(
-    entries: Mapping[tuple[Any, ...], list[Any]], stays: Mapping[tuple[Any, ...], int]
+    entries: Mapping[tuple[Any, ...], list[Any]],
+    stays: Mapping[tuple[Any, ...], int],
+    *,
+    monthly: bool = True,
 ) -> None:
+    """Add a deal's entries and stays to the daily counts and (unless only the customer columns
+    of the key changed, which the monthly counts do not hold) to the monthly ones."""
+    monthly_entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    monthly_stays: dict[tuple[Any, ...], int] = defaultdict(int)
     for key, (count, amount) in entries.items():
         _bump(StageDaily, dict(zip(ENTRY_KEY, key, strict=True)), {"entered": count,
               "entered_amount": amount})  # fmt: skip
+        workspace_id, pipeline_id, day, stage_id, owner_id, *_ = key
+        cell = monthly_entries[(workspace_id, pipeline_id, _month(day), stage_id, owner_id)]
+        cell[0] += count
+        cell[1] += amount
     for key, count in stays.items():
         _bump(StageStay, dict(zip(STAY_KEY, key, strict=True)), {"stays": count})
-
-
-def _drop_empty_rows(workspace_id: int) -> None:
-    """Counts taken back to zero leave no row, as a rebuild would not write one."""
-    StageDaily.objects.filter(workspace_id=workspace_id, entered=0).delete()
-    StageStay.objects.filter(workspace_id=workspace_id, stays=0).delete()
+        workspace_id, pipeline_id, day, stage_id, owner_id, *_, days = key
+        monthly_stays[(workspace_id, pipeline_id, _month(day), stage_id, days, owner_id)] += count
+    if not monthly:
+        return
+    for key, (count, amount) in monthly_entries.items():
+        _bump(StageMonthly, dict(zip(MONTHLY_ENTRY_KEY, key, strict=True)),
+              {"entered": count, "entered_amount": amount})  # fmt: skip
+    for key, count in monthly_stays.items():
+        _bump(StayMonthly, dict(zip(MONTHLY_STAY_KEY, key, strict=True)), {"stays": count})
 
 
 def _regroup(workspace_id: int, deal_id: int, old: Dimensions, new: Dimensions) -> None:
@@ -138,9 +176,8 @@ def _regroup(workspace_id: int, deal_id: int, old: Dimensions, new: Dimensions) 
         return
     zone = _workspace_zone(workspace_id)
     moves = _deal_moves(deal_id)
-    _apply_flows(*_flows(moves, workspace_id, zone, -1, old))
-    _apply_flows(*_flows(moves, workspace_id, zone, 1, new))
-    _drop_empty_rows(workspace_id)
+    _apply_flows(*_flows(moves, workspace_id, zone, -1, old), monthly=False)
+    _apply_flows(*_flows(moves, workspace_id, zone, 1, new), monthly=False)
 
 
 def _fact_values(
@@ -202,14 +239,16 @@ def record_move(deal: Deal, move: Move, entered_at: datetime.datetime | None) ->
     """Count one StageChange just written (entered_at: when the deal entered the stage left)."""
     zone = _workspace_zone(deal.workspace_id)
     row = _deal_row(deal)
-    key = {"workspace_id": deal.workspace_id, "pipeline_id": move.pipeline_id,
-           "day": _day(move.at, zone), "owner_id": move.owner_id,
-           **dict(zip(DIMENSIONS, _dimensions(row), strict=True))}  # fmt: skip
-    _bump(StageDaily, {**key, "stage_id": move.to_stage_id},
-          {"entered": 1, "entered_amount": move.amount or 0})  # fmt: skip
+    day = _day(move.at, zone)
+    dimensions = _dimensions(row)
+    entry = (deal.workspace_id, move.pipeline_id, day, move.to_stage_id, move.owner_id,
+             *dimensions)  # fmt: skip
+    stays = {}
     if move.from_stage_id is not None and entered_at is not None:
-        days = _stay_days(entered_at, move.at)
-        _bump(StageStay, {**key, "stage_id": move.from_stage_id, "days": days}, {"stays": 1})
+        left = (deal.workspace_id, move.pipeline_id, day, move.from_stage_id, move.owner_id,
+                *dimensions, _stay_days(entered_at, move.at))  # fmt: skip
+        stays[left] = 1
+    _apply_flows({entry: [1, move.amount or Decimal(0)]}, stays)
     _save_fact(row, zone)
 
 
@@ -240,9 +279,44 @@ def _deal_row(deal: Deal) -> dict[str, Any]:
     return Deal.objects.filter(pk=deal.pk).values(*DEAL_COLUMNS).get()
 
 
+COUNTED_COLUMNS = ("workspace_id", "pipeline_id", "owner_id", "created_on", "furthest_stage_id",
+                   "outcome", "closed_on", "cycle_days", "amount")  # fmt: skip
+
+
+def _count_fact(fact: Mapping[str, Any] | None, sign: int) -> None:
+    """Add a DealFact to the monthly cohorts and, once closed, outcomes; or take it back."""
+    if fact is None:
+        return
+    amount = sign * (fact["amount"] or 0)
+    cohort = {
+        "workspace_id": fact["workspace_id"],
+        "pipeline_id": fact["pipeline_id"],
+        "month": _month(fact["created_on"]),
+        "furthest_stage_id": fact["furthest_stage_id"],
+        "outcome": fact["outcome"],
+        "owner_id": fact["owner_id"],
+    }
+    _bump(CohortMonthly, cohort, {"deals": sign, "amount": amount})
+    if fact["outcome"] == StageKind.OPEN:
+        return
+    key = {
+        "workspace_id": fact["workspace_id"],
+        "pipeline_id": fact["pipeline_id"],
+        "month": _month(fact["closed_on"]),
+        "outcome": fact["outcome"],
+        "cycle_days": fact["cycle_days"] if fact["outcome"] == StageKind.WON else 0,
+        "owner_id": fact["owner_id"],
+    }
+    _bump(OutcomeMonthly, key, {"deals": sign, "amount": amount})
+
+
 def _save_fact(row: Mapping[str, Any], zone: ZoneInfo) -> None:
     moves = _deal_moves(row["id"])
     values = _fact_values(row, moves, _pipeline_stages(row["pipeline_id"]), zone)
+    old = DealFact.objects.filter(deal_id=row["id"]).values(*COUNTED_COLUMNS).first()
+    if old != {column: values[column] for column in COUNTED_COLUMNS}:
+        _count_fact(old, -1)
+        _count_fact(values, 1)
     DealFact.objects.update_or_create(deal_id=row["id"], defaults=values)
 
 
@@ -255,6 +329,9 @@ def refresh_furthest_stages(pipeline_id: int) -> None:
         .values("to_stage_id")[:1]
     )
     DealFact.objects.filter(pipeline_id=pipeline_id).update(furthest_stage_id=Subquery(furthest))
+    CohortMonthly.objects.filter(pipeline_id=pipeline_id).delete()
+    workspace_id = Pipeline.objects.values_list("workspace_id", flat=True).get(pk=pipeline_id)
+    _roll_up_cohorts(workspace_id, pipeline_id)
 
 
 def forget_deal(deal: Deal) -> None:
@@ -262,7 +339,7 @@ def forget_deal(deal: Deal) -> None:
     zone = _workspace_zone(deal.workspace_id)
     dimensions = _dimensions(_deal_row(deal))
     _apply_flows(*_flows(_deal_moves(deal.pk), deal.workspace_id, zone, -1, dimensions))
-    _drop_empty_rows(deal.workspace_id)
+    _count_fact(DealFact.objects.filter(deal_id=deal.pk).values(*COUNTED_COLUMNS).first(), -1)
 
 
 REBUILD_DEALS_PER_BATCH = 50_000
@@ -453,7 +530,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
     reported and no batch needs more than a bounded amount of sorting.
     """
     days = _days(workspace_id, _workspace_zone(workspace_id))
-    for model in (DealFact, StageDaily, StageStay):
+    for model in (DealFact, StageDaily, StageStay, *MONTHLY):
         model.objects.filter(workspace_id=workspace_id).delete()
     deals = (
         Deal.objects.filter(workspace_id=workspace_id).order_by("id").values_list("id", flat=True)
@@ -469,3 +546,73 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> None:
         first = last + 1
         if progress:
             progress(done, total)
+    roll_up(workspace_id)
+
+
+def _month_sql(column: str) -> str:
+    """SQL for `_month` of a date column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {column}) AS date)"
+    return f"DATE({column}, 'start of month')"
+
+
+MONTHLY = (CohortMonthly, StageMonthly, StayMonthly, OutcomeMonthly)
+
+
+def _roll_up_cohorts(workspace_id: int, pipeline_id: int | None = None) -> None:
+    name = connection.ops.quote_name
+    pipeline = "" if pipeline_id is None else "AND pipeline_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(CohortMonthly)}
+                ({", ".join(name(c) for c in COHORT_KEY)}, deals, amount)
+            SELECT workspace_id, pipeline_id, {_month_sql("created_on")}, furthest_stage_id,
+                   outcome, owner_id, COUNT(*), SUM(COALESCE(amount, 0))
+            FROM {_table(DealFact)} WHERE workspace_id = %s {pipeline}
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """,
+            [workspace_id, *([] if pipeline_id is None else [pipeline_id])],
+        )
+
+
+def roll_up(workspace_id: int) -> None:
+    """Write the monthly counts of the workspace from its daily counts and deal facts (which
+    must be complete, and the monthly ones empty): one grouped statement per table."""
+    _roll_up_cohorts(workspace_id)
+    name = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(StageMonthly)}
+                ({", ".join(name(c) for c in MONTHLY_ENTRY_KEY)}, entered, entered_amount)
+            SELECT workspace_id, pipeline_id, {_month_sql("day")}, stage_id, owner_id,
+                   SUM(entered), SUM(entered_amount)
+            FROM {_table(StageDaily)} WHERE workspace_id = %s
+            GROUP BY 1, 2, 3, 4, 5
+            """,
+            [workspace_id],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(StayMonthly)}
+                ({", ".join(name(c) for c in MONTHLY_STAY_KEY)}, stays)
+            SELECT workspace_id, pipeline_id, {_month_sql("day")}, stage_id, days, owner_id,
+                   SUM(stays)
+            FROM {_table(StageStay)} WHERE workspace_id = %s
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """,
+            [workspace_id],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(OutcomeMonthly)}
+                ({", ".join(name(c) for c in OUTCOME_KEY)}, deals, amount)
+            SELECT workspace_id, pipeline_id, {_month_sql("closed_on")}, outcome,
+                   CASE WHEN outcome = %s THEN cycle_days ELSE 0 END, owner_id,
+                   COUNT(*), SUM(COALESCE(amount, 0))
+            FROM {_table(DealFact)} WHERE workspace_id = %s AND outcome <> %s
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """,
+            [StageKind.WON.value, workspace_id, StageKind.OPEN.value],
+        )

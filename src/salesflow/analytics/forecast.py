@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -19,8 +19,8 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value,
 from django.utils import timezone
 
 from salesflow.analytics import montecarlo
-from salesflow.analytics.models import DealFact, ForecastAdjustment, StageStay
-from salesflow.analytics.queries import Cut, _scoped, pipeline_stages, ratio
+from salesflow.analytics.models import DealFact, ForecastAdjustment, StageStay, StayMonthly
+from salesflow.analytics.queries import Cut, _scoped, in_period, pipeline_stages, ratio
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, visible
 from salesflow.pipeline.models import (
@@ -203,13 +203,16 @@ def close_day_histograms(
 ) -> list[list[tuple[int, int]]]:
     """Per open stage, how many days a deal in it takes to close: the observed stays in it and
     every later open stage over the last year, added up (convolved) as independent lengths."""
-    rows = (
-        _scoped(StageStay, actor, cut)
-        .filter(day__gt=today - datetime.timedelta(days=HISTORY_DAYS), day__lte=today)
-        .values("stage_id", "days")
-        .annotate(n=Sum("stays"))
-        .order_by()
-    )
+    year = replace(
+        cut, first_day=today - datetime.timedelta(days=HISTORY_DAYS - 1), last_day=today,
+        source_channel=None, industry=None, region=None,
+    )  # fmt: skip
+    parts = in_period(year, _scoped(StageStay, actor, cut), "day", _scoped(StayMonthly, actor, cut))
+    rows = [
+        row
+        for part in parts
+        for row in part.values("stage_id", "days").annotate(n=Sum("stays")).order_by()
+    ]
     stays: dict[int, np.ndarray] = {}
     for row in rows:
         days = min(int(row["days"]), LONGEST_CLOSE_DAYS)

@@ -176,6 +176,138 @@ class StageStay(models.Model):
         return f"{self.day} stage {self.stage_id}: {self.stays} stays of {self.days} days"
 
 
+class CohortMonthly(models.Model):
+    """DealFact counted per month created, furthest stage, outcome and owner, without customer
+    columns: what the cohort funnel over whole months reads instead of one row per deal."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    furthest_stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=4, choices=StageKind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
+
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "month", "furthest_stage", "outcome", "owner"],
+                name="cohortmonthly_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "pipeline", "month", "furthest_stage", "outcome", "owner",
+                        "deals", "amount"],
+                name="cohortmonthly_covering",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} stage {self.furthest_stage_id}: {self.deals} deals"
+
+
+class StageMonthly(models.Model):
+    """StageDaily added up per calendar month, without the customer columns.
+
+    Reports over whole months with no customer cut read these few rows instead of one row per
+    day and customer kind (see `salesflow.analytics.queries`); `month` is the month's first day.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered = models.IntegerField(default=0)
+    entered_amount = models.DecimalField(
+        max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0
+    )
+
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "month", "stage", "owner"],
+                name="stagemonthly_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} stage {self.stage_id}: {self.entered} entered"
+
+
+class StayMonthly(models.Model):
+    """StageStay added up per calendar month, without the customer columns."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveIntegerField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stays = models.IntegerField(default=0)
+
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "month", "stage", "days", "owner"],
+                name="staymonthly_key",
+            )
+        ]
+        indexes = [
+            # the key and the count, so the time in stage is answered from the index alone
+            models.Index(
+                fields=["workspace", "pipeline", "month", "stage", "days", "owner", "stays"],
+                name="staymonthly_covering",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} stage {self.stage_id}: {self.stays} stays of {self.days} days"
+
+
+class OutcomeMonthly(models.Model):
+    """The closed deals of DealFact per month closed, owner and outcome, without customer
+    columns; won deals also by their sales cycle in days (`cycle_days` is 0 for lost deals,
+    whose cycle no report reads)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    outcome = models.CharField(max_length=4, choices=StageKind.choices)
+    cycle_days = models.PositiveIntegerField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
+
+    scope_owner_path: ClassVar[str | None] = "owner"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "month", "outcome", "cycle_days", "owner"],
+                name="outcomemonthly_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "pipeline", "month", "outcome", "cycle_days", "owner",
+                        "deals", "amount"],
+                name="outcomemonthly_covering",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.outcome}: {self.deals} deals"
+
+
 class ForecastAdjustment(WorkspaceOwned):
     """A manager's own figure for one forecast category of their roll-up, beside the computed one.
 

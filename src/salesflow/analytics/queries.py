@@ -8,6 +8,10 @@ Definitions (docs/analytics.md has them with a worked example):
 - win rate: won / (won + lost) among the deals closed in the period;
 - time in stage: stays that ended in the period, in whole days;
 - sales velocity: open deals × average won deal size × win rate / average sales cycle, per day.
+
+Every figure over a period reads the monthly counts for the whole calendar months of the period
+and the daily counts (or the deal facts) for its other days, unless a customer cut is asked for:
+the monthly counts do not hold the customer's columns.
 """
 
 from __future__ import annotations
@@ -21,9 +25,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from django.db.models import Count, Model, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
-from salesflow.analytics.models import DealFact, StageDaily, StageStay
+from salesflow.analytics.models import (
+    CohortMonthly,
+    DealFact,
+    OutcomeMonthly,
+    StageDaily,
+    StageMonthly,
+    StageStay,
+    StayMonthly,
+)
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.pipeline.models import Pipeline, Stage, StageKind
@@ -63,9 +75,46 @@ def _scoped(model: type[M], actor: Actor, cut: Cut) -> QuerySet[M]:
     return rows
 
 
-def _daily(model: type[M], actor: Actor, cut: Cut) -> QuerySet[M]:
-    rows = _scoped(model, actor, cut).filter(**cut.customer_cuts())
-    return rows.filter(day__gte=cut.first_day, day__lte=cut.last_day)
+def whole_months(
+    first_day: datetime.date, last_day: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date] | None, list[tuple[datetime.date, datetime.date]]]:
+    """The first days of the first and last calendar months wholly inside the period (None when
+    there is none), and the ranges of the period's days outside them."""
+    start = first_day if first_day.day == 1 else _next_month(first_day)
+    end = _next_month(last_day) - datetime.timedelta(days=1)
+    if end != last_day:
+        end = last_day.replace(day=1) - datetime.timedelta(days=1)
+    if start > end:
+        return None, [(first_day, last_day)]
+    edges = [(first_day, start - datetime.timedelta(days=1))] if first_day < start else []
+    if end < last_day:
+        edges.append((end + datetime.timedelta(days=1), last_day))
+    return (start, end.replace(day=1)), edges
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def in_period(
+    cut: Cut, daily: QuerySet[Any], day: str, monthly: QuerySet[Any] | None = None
+) -> list[QuerySet[Any]]:
+    """The row sets that together count the period once: the whole months from `monthly` and
+    the other days from `daily` (whose date column is `day`); only `daily` when there is no
+    monthly source or a customer cut is asked for."""
+    if monthly is None or cut.customer_cuts():
+        return [daily.filter(**cut.customer_cuts(), **{f"{day}__range": (cut.first_day,
+                                                                       cut.last_day)})]  # fmt: skip
+    months, edges = whole_months(cut.first_day, cut.last_day)
+    parts = []
+    if edges:
+        days = Q()
+        for first, last in edges:
+            days |= Q(**{f"{day}__range": (first, last)})
+        parts.append(daily.filter(days))
+    if months:
+        parts.append(monthly.filter(month__range=months))
+    return parts
 
 
 def _facts(actor: Actor, cut: Cut) -> QuerySet[DealFact]:
@@ -122,13 +171,16 @@ def cohort_funnel(actor: Actor, cut: Cut, *, by_owner: bool = False) -> dict[int
     counted_stages = [s for s in stages if s.kind != StageKind.LOST]
     position = {s.pk: s.position for s in stages}
     keys = ["furthest_stage_id", "outcome", *(["owner_id"] if by_owner else [])]
-    grouped = (
-        _facts(actor, cut)
-        .filter(created_on__gte=cut.first_day, created_on__lte=cut.last_day)
-        .values(*keys)
-        .annotate(n=Count("*"), amount=Sum("amount"))
+    grouped = [
+        row
+        for part in in_period(
+            cut, _scoped(DealFact, actor, cut), "created_on", _scoped(CohortMonthly, actor, cut)
+        )
+        for row in part.values(*keys)
+        .annotate(n=Sum("deals") if part.model is CohortMonthly else Count("*"),
+                  amount=Sum("amount"))
         .order_by()
-    )
+    ]  # fmt: skip
     counted: dict[int | None, dict[int, list[Any]]] = defaultdict(
         lambda: defaultdict(lambda: [0, Decimal(0)])
     )
@@ -154,13 +206,14 @@ def cohort_funnel(actor: Actor, cut: Cut, *, by_owner: bool = False) -> dict[int
 def flow_funnel(actor: Actor, cut: Cut) -> Funnel:
     """Stage entries that happened in the period, per stage."""
     stages = pipeline_stages(actor, cut.pipeline_id)
-    grouped = (
-        _daily(StageDaily, actor, cut)
-        .values("stage_id")
-        .annotate(n=Sum("entered"), amount=Sum("entered_amount"))
-        .order_by()
-    )
-    counted = {row["stage_id"]: (row["n"], row["amount"] or Decimal(0)) for row in grouped}
+    counted: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
+    for part in in_period(
+        cut, _scoped(StageDaily, actor, cut), "day", _scoped(StageMonthly, actor, cut)
+    ):
+        grouped = part.values("stage_id").annotate(n=Sum("entered"), amount=Sum("entered_amount"))
+        for row in grouped.order_by():
+            count, amount = counted[row["stage_id"]]
+            counted[row["stage_id"]] = (count + row["n"], amount + (row["amount"] or 0))
     return _funnel_rows(stages, counted)
 
 
@@ -204,12 +257,12 @@ class StageTime:
 def time_in_stage(actor: Actor, cut: Cut) -> list[StageTime]:
     """Per stage, the length of the stays that ended in the period."""
     stages = pipeline_stages(actor, cut.pipeline_id)
-    grouped = (
-        _daily(StageStay, actor, cut).values("stage_id", "days").annotate(n=Sum("stays")).order_by()
-    )
     histograms: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for row in grouped:
-        histograms[row["stage_id"]].append((row["days"], row["n"]))
+    for part in in_period(
+        cut, _scoped(StageStay, actor, cut), "day", _scoped(StayMonthly, actor, cut)
+    ):
+        for row in part.values("stage_id", "days").annotate(n=Sum("stays")).order_by():
+            histograms[row["stage_id"]].append((row["days"], row["n"]))
     return [StageTime(s.pk, s.name, spread(histograms.get(s.pk, []))) for s in stages]
 
 
@@ -247,25 +300,25 @@ def _outcomes(rows: list[dict[str, Any]]) -> Outcomes:
 def outcomes(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Outcomes:
     """Win rate, won amount and sales cycle of the deals closed in the period; and velocity."""
     facts = _facts(actor, cut)
-    rows = list(
-        facts.filter(
-            closed_on__gte=cut.first_day,
-            closed_on__lte=cut.last_day,
-            outcome__in=[StageKind.WON, StageKind.LOST],
-        )
-        .values("owner_id", "outcome", "cycle_days")
-        .annotate(n=Count("*"), amount=Sum("amount"))
-        .order_by()
-    )
-    open_by_owner = dict(
-        facts.filter(outcome=StageKind.OPEN)
-        .values("owner_id")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("owner_id", "n")
-    )
+    keys = ["outcome", "cycle_days", *(["owner_id"] if by_owner else [])]
+    rows: list[dict[str, Any]] = []
+    for part in in_period(
+        cut,
+        _scoped(DealFact, actor, cut).filter(outcome__in=[StageKind.WON, StageKind.LOST]),
+        "closed_on",
+        _scoped(OutcomeMonthly, actor, cut),
+    ):
+        count = Sum("deals") if part.model is OutcomeMonthly else Count("*")
+        rows += part.values(*keys).annotate(n=count, amount=Sum("amount")).order_by()
+    still_open = facts.filter(outcome=StageKind.OPEN)
+    if by_owner:
+        open_by_owner = dict(
+            still_open.values("owner_id").annotate(n=Count("*")).order_by().values_list(
+                "owner_id", "n"
+            )
+        )  # fmt: skip
     result = _outcomes(rows)
-    result.open_deals = sum(open_by_owner.values())
+    result.open_deals = sum(open_by_owner.values()) if by_owner else still_open.count()
     result.velocity_per_day = velocity(result)
     if by_owner:
         owners: dict[int, list[dict[str, Any]]] = {owner: [] for owner in open_by_owner}
