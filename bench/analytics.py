@@ -19,8 +19,10 @@ RUNS times; the figure is the median in milliseconds:
      the API takes from the cohort funnel of the last 365 days (fetching them included);
      e′ is plan_for_contracts alone on the same inputs;
   f. g. h. the flow funnel, the time in stage and the outcomes (win rate, deal size, sales
-     cycle, velocity) of the same six months, which read the daily aggregates; DuckDB has no
-     counterpart for these.
+     cycle, velocity) of the same six months; DuckDB has no counterpart for these.
+Periods of whole months read the monthly roll-ups; a″ and g″ also read the daily counts for the
+half months at either end, and g‴ (cut by the first customer's industry) reads only the daily
+counts, which hold the customer columns.
 
 The reference is DuckDB scanning Parquet files exported from the same database (stage changes:
 deal, pipeline, stage, time, owner; deals: pipeline, owner, current stage, created_at, amount;
@@ -55,6 +57,7 @@ BENCH_DB = "salesflow_bench_analytics"
 RUNS = 7
 ANCHOR = datetime.date(2026, 11, 1)
 COHORT = (datetime.date(2026, 5, 1), datetime.date(2026, 10, 31))
+MID_MONTHS = (datetime.date(2026, 4, 16), datetime.date(2026, 10, 15))
 QUARTER = (datetime.date(2026, 11, 1), datetime.date(2027, 1, 31))
 HISTORY_DAYS = 365  # as salesflow.analytics.api takes the planner's rates
 TARGET_CONTRACTS = 300
@@ -70,6 +73,9 @@ REPORTS = {
     "flow": "f. flow funnel, 6 months",
     "time_in_stage": "g. time in stage, 6 months",
     "outcomes": "h. win rate, cycle, velocity",
+    "funnel_mid": "a″ cohort funnel, 16 Apr … 15 Oct",
+    "time_mid": "g″ time in stage, 16 Apr … 15 Oct",
+    "time_industry": "g‴ time in stage, one industry",
 }
 FUNNEL_REPORTS = {"funnel": "duckdb_funnel", "funnel_by_owner": "duckdb_funnel_by_owner"}
 
@@ -182,6 +188,7 @@ def sample(function: Callable[[], object], runs: int) -> tuple[list[float], Any]
 
 
 def data_size(workspace_id: int) -> dict[str, int]:
+    from salesflow.analytics.aggregates import MONTHLY
     from salesflow.analytics.models import DealFact, StageDaily, StageStay
     from salesflow.pipeline.models import Deal, StageChange, StageKind
 
@@ -190,9 +197,10 @@ def data_size(workspace_id: int) -> dict[str, int]:
         "deals": deals.count(),
         "open deals": deals.filter(stage__kind=StageKind.OPEN).count(),
         "stage changes": StageChange.objects.filter(workspace_id=workspace_id).count(),
-        "DealFact": DealFact.objects.filter(workspace_id=workspace_id).count(),
-        "StageDaily": StageDaily.objects.filter(workspace_id=workspace_id).count(),
-        "StageStay": StageStay.objects.filter(workspace_id=workspace_id).count(),
+        **{
+            model.__name__: model.objects.filter(workspace_id=workspace_id).count()
+            for model in (DealFact, StageDaily, StageStay, *MONTHLY)
+        },
     }
 
 
@@ -218,10 +226,17 @@ def time_reports(actor: Any, pipeline_id: int, runs: int) -> dict[str, Any]:
         time_in_stage,
     )
     from salesflow.core.models import Role
+    from salesflow.customers.models import Customer
     from salesflow.customers.queries import assignable_owners
     from salesflow.pipeline.models import StageKind
 
     six_months = Cut(pipeline_id, *COHORT)
+    mid_months = Cut(pipeline_id, *MID_MONTHS)
+    industry = (
+        Customer.objects.filter(workspace_id=actor.workspace_id).exclude(industry="")
+        .order_by("id").values_list("industry", flat=True).first()
+    )  # fmt: skip
+    one_industry = Cut(pipeline_id, *COHORT, industry=industry)
     quarter = Cut(pipeline_id, *QUARTER)
     history = Cut(pipeline_id, ANCHOR - datetime.timedelta(days=HISTORY_DAYS - 1), ANCHOR)
 
@@ -257,6 +272,9 @@ def time_reports(actor: Any, pipeline_id: int, runs: int) -> dict[str, Any]:
         "flow": lambda: flow_funnel(actor, six_months),
         "time_in_stage": lambda: time_in_stage(actor, six_months),
         "outcomes": lambda: outcomes(actor, six_months),
+        "funnel_mid": lambda: cohort_funnel(actor, mid_months),
+        "time_mid": lambda: time_in_stage(actor, mid_months),
+        "time_industry": lambda: time_in_stage(actor, one_industry),
     }
     for name, report in reports.items():
         timings[name], results[name] = sample(report, runs)
