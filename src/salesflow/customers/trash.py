@@ -207,6 +207,11 @@ def purge_expired(now: datetime.datetime | None = None) -> tuple[int, int]:
     return purged, kept
 
 
+def label(row: Trashed) -> str:
+    """What a row is called in the trash: its name, or an activity's subject."""
+    return row.subject if isinstance(row, Activity) else row.name
+
+
 @dataclass(frozen=True)
 class TrashItem:
     kind: str
@@ -215,7 +220,7 @@ class TrashItem:
 
     @property
     def name(self) -> str:
-        return self.row.subject if isinstance(self.row, Activity) else self.row.name
+        return label(self.row)
 
     @property
     def customer(self) -> Customer | None:
