@@ -65,6 +65,10 @@ def run_python(code: str, cwd: Path, **env: str) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+# A Fernet key (32 bytes, URL-safe base64), which a site served to people must configure.
+FIELD_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+
 def settings_for(tmp_path: Path, **env: str) -> dict[str, Any]:
     return run_python(PRINT_SETTINGS, tmp_path, SALESFLOW_VAR_DIR=str(tmp_path / "var"), **env)
 
@@ -81,7 +85,9 @@ def test_secret_key_is_generated_once_private_and_reused(tmp_path: Path) -> None
 
 
 def test_secret_key_from_the_environment_wins(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, SALESFLOW_SECRET_KEY="from-the-environment")
+    settings = settings_for(
+        tmp_path, SALESFLOW_SECRET_KEY="from-the-environment", SALESFLOW_FIELD_KEYS=FIELD_KEY
+    )
 
     assert settings["secret_key"] == "from-the-environment"
     assert not (tmp_path / "var" / "secret_key").exists()
@@ -135,6 +141,7 @@ def test_environment_overrides_language_time_zone_hosts_and_cookies(tmp_path: Pa
         SALESFLOW_ALLOWED_HOSTS="crm.example.com, .example.org",
         SALESFLOW_CSRF_TRUSTED_ORIGINS="https://crm.example.com",
         SALESFLOW_SECURE_COOKIES="1",
+        SALESFLOW_FIELD_KEYS=FIELD_KEY,
     )
 
     assert settings["language"] == "en"

@@ -1,5 +1,8 @@
 """Salesflow settings, read from the environment (see README: Configuration)."""
 
+import base64
+import binascii
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +31,38 @@ def _secret_key() -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _field_keys(secret_key: str, served: bool) -> list[str]:
+    """Keys that encrypt protected fields, newest first (SALESFLOW_FIELD_KEYS, comma-separated).
+
+    Without the variable a key is derived from the secret key, which suits a trial on one
+    machine; a site set up to serve people (a secret key from the environment, or HTTPS-only
+    cookies) must configure its own, so that protected values do not hang on the secret key.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    keys = [k.strip() for k in os.environ.get("SALESFLOW_FIELD_KEYS", "").split(",") if k.strip()]
+    if not keys:
+        if served:
+            raise ImproperlyConfigured(
+                "SALESFLOW_FIELD_KEYS is not set. Protected fields need their own key in "
+                "production: generate one with `salesflow generate_field_key` and set it "
+                "(see docs/configuration.md)."
+            )
+        digest = hashlib.sha256(b"salesflow protected fields\0" + secret_key.encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"SALESFLOW_FIELD_KEYS: key {position} is not a Fernet key "
+                "(32 bytes in URL-safe base64, as `salesflow generate_field_key` prints)."
+            )
+    return keys
 
 
 def _database() -> dict[str, Any]:
@@ -146,6 +181,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = _flag("SALESFLOW_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+FIELD_KEYS = _field_keys(
+    SECRET_KEY, served="SALESFLOW_SECRET_KEY" in os.environ or SESSION_COOKIE_SECURE
+)
 
 LOGGING = {
     "version": 1,

@@ -101,7 +101,7 @@ def test_a_manager_deletes_a_sub_teams_customer(world: World, api_as) -> None:
 
     # then
     assert response.status_code == 204
-    assert not Customer.objects.filter(pk=theirs.pk).exists()
+    assert Customer.objects.get(pk=theirs.pk).trashed_at is not None
 
 
 def test_contact_filters(world: World, api_as) -> None:

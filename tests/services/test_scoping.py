@@ -209,9 +209,9 @@ def test_a_manager_deletes_a_deal_in_scope_but_not_outside_it(world: World) -> N
     with pytest.raises(NotFound):
         delete_deal(world.east_manager, west.pk, west.version)
 
-    # then only the East deal is gone, with a delete in the audit trail
-    assert not Deal.objects.filter(pk=east.pk).exists()
-    assert Deal.objects.filter(pk=west.pk).exists()
+    # then only the East deal went to the trash
+    assert Deal.objects.get(pk=east.pk).trashed_at is not None
+    assert Deal.objects.get(pk=west.pk).trashed_at is None
 
 
 @pytest.mark.parametrize("member", ["rep_east", "rep_west"])

@@ -257,20 +257,23 @@ def test_audit_records_are_append_only(world: World) -> None:
     assert AuditRecord.objects.get(pk=record.pk).action == "create"
 
 
-def test_deleting_a_deal_records_what_it_was(world: World) -> None:
+def test_deleting_a_deal_moves_it_to_the_trash_and_records_it(world: World) -> None:
     # given a deal of an East rep
     deal = make_deal(world.rep_east, name="Doomed", amount="10.00")
 
     # when the East manager deletes it
     delete_deal(world.east_manager, deal.pk, deal.version)
 
-    # then it is gone (with its history), and the audit trail keeps a snapshot of it
-    assert not Deal.objects.filter(pk=deal.pk).exists()
-    assert not StageChange.objects.filter(deal_id=deal.pk).exists()
+    # then it is in the trash with its history, and the audit trail says who moved it there
+    trashed = Deal.objects.get(pk=deal.pk)
+    assert (trashed.trashed_by_id, trashed.trashed_at is not None) == (
+        world.east_manager.user_id,
+        True,
+    )
+    assert StageChange.objects.filter(deal_id=deal.pk).exists()
     record = audits(deal)[-1]
-    assert (record.action, record.actor_id) == ("delete", world.east_manager.user_id)
-    assert record.changes["name"] == "Doomed"
-    assert record.changes["amount"] == "10.00"
+    assert (record.action, record.actor_id) == ("trash", world.east_manager.user_id)
+    assert record.changes["trashed_by_id"] == [None, world.east_manager.user_id]
 
 
 Write = Callable[[int], object]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.models import WorkspaceOwned
+from salesflow.core.models import Trashable, WorkspaceOwned
 
 
 class ActivityKind(models.TextChoices):
@@ -16,7 +16,7 @@ class ActivityKind(models.TextChoices):
     TASK = "task", _("task")
 
 
-class Activity(WorkspaceOwned):
+class Activity(Trashable, WorkspaceOwned):
     kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True, max_length=20000)
@@ -51,11 +51,18 @@ class Activity(WorkspaceOwned):
         related_name="+",
         verbose_name=_("owner"),
     )
+    # Went to the trash with its customer, and comes back with it.
+    trashed_with_customer = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [
+            models.Index(
+                fields=["workspace", "trashed_at"],
+                condition=models.Q(trashed_at__isnull=False, trashed_with_customer=False),
+                name="activity_trash",
+            ),
             models.Index(fields=["workspace", "owner", "done_at", "due_at"]),
             models.Index(fields=["workspace", "customer", "id"]),
             models.Index(fields=["workspace", "deal", "id"]),

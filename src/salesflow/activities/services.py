@@ -12,6 +12,7 @@ from salesflow.activities.models import Activity
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own
+from salesflow.customers import trash
 from salesflow.customers.models import Contact, Customer
 from salesflow.pipeline.models import Deal
 
@@ -83,5 +84,6 @@ def update_activity(
 
 @transaction.atomic
 def delete_activity(actor: Actor, activity_id: int, version: int | None = None) -> None:
+    """Moves the activity to the trash."""
     activity = writes.lock(actor, Activity, activity_id, version)
-    writes.delete(actor, activity)
+    trash.trash_activity(actor, activity)

@@ -456,7 +456,7 @@ def _rebuild_batch(workspace_id: int, days: _Days, first: int, last: int) -> Non
         FROM {changes} sc
         JOIN {deals} d ON d.id = sc.deal_id
         JOIN {customers} c ON c.id = d.customer_id
-        WHERE sc.workspace_id = %s AND sc.deal_id BETWEEN %s AND %s
+        WHERE sc.workspace_id = %s AND sc.deal_id BETWEEN %s AND %s AND d.trashed_at IS NULL
     """
     dims = ", ".join(DIMENSIONS)
     day, day_params = days.day("m.at")
@@ -515,7 +515,7 @@ def _rebuild_batch(workspace_id: int, days: _Days, first: int, last: int) -> Non
             JOIN {deals} d ON d.id = l.deal_id
             JOIN {customers} c ON c.id = d.customer_id
             JOIN {stages} ls ON ls.id = l.to_stage_id
-            WHERE l.n = 1
+            WHERE l.n = 1 AND d.trashed_at IS NULL
             """,
             [*created_params, StageKind.OPEN.value, *closed_params, StageKind.OPEN.value,
              StageKind.LOST.value, StageKind.LOST.value, *scope],

@@ -67,6 +67,24 @@ class WorkspaceOwned(models.Model):
         abstract = True
 
 
+class Trashable(models.Model):
+    """A row that deleting moves to the trash; `visible()` leaves trashed rows out everywhere."""
+
+    trashed_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deleted by"),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Team(WorkspaceOwned):
     """A node in the workspace's team tree; `path` ("/1/4/9/") makes sub-tree queries one filter."""
 

@@ -17,7 +17,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.errors import Forbidden, NotFound, ValidationFailed
-from salesflow.core.models import Membership, Role, Workspace
+from salesflow.core.models import Membership, Role, Trashable, Workspace
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -88,15 +88,23 @@ class Actor:
 
 
 def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
-    """Every row of `source` the actor may see, and no other."""
+    """Every row of `source` the actor may see, and no other; rows in the trash are gone."""
     queryset = source._default_manager.all() if isinstance(source, type) else source
     queryset = queryset.filter(workspace_id=actor.workspace_id)
+    if issubclass(queryset.model, Trashable):
+        queryset = queryset.filter(trashed_at__isnull=True)
     owner_path: str | None = getattr(queryset.model, "scope_owner_path")  # noqa: B009
     if owner_path is None or actor.is_admin:
         return queryset
     if actor.role == Role.MANAGER:
         return queryset.filter(**{f"{owner_path}__in": actor.visible_owner_ids})
     return queryset.filter(**{owner_path: actor.user_id})
+
+
+def in_trash(model: type[M], actor: Actor) -> QuerySet[M]:
+    """The workspace's rows of `model` in the trash: only an admin may see the trash."""
+    require_admin(actor)
+    return model._default_manager.filter(workspace_id=actor.workspace_id, trashed_at__isnull=False)
 
 
 def get_visible(source: type[M] | QuerySet[M], actor: Actor, pk: object) -> M:

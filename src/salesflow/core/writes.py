@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.core.encryption import ProtectedField
 from salesflow.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from salesflow.core.models import AuditRecord, WorkspaceOwned
 from salesflow.core.scoping import Actor, visible
@@ -21,6 +22,8 @@ from salesflow.core.scoping import Actor, visible
 M = TypeVar("M", bound=WorkspaceOwned)
 
 AUDIT_SKIP = {"created_at", "updated_at", "created_by", "updated_by", "version", "workspace"}
+# What the audit trail holds for a protected value: that there is one, never the value.
+PROTECTED_MARK = "••••••"
 
 
 def jsonable(value: Any) -> Any:
@@ -33,19 +36,29 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _redacted(value: Any) -> Any:
+    """A protected value as audited: whether it was set, and not even its ciphertext."""
+    if isinstance(value, list):
+        return [PROTECTED_MARK if v else "" for v in value]
+    return PROTECTED_MARK if value else ""
+
+
 def audit(
     actor: Actor | None,
     obj: WorkspaceOwned,
     action: str,
     changes: Mapping[str, Any] | None = None,
 ) -> None:
+    protected = {f.attname for f in obj._meta.concrete_fields if isinstance(f, ProtectedField)}
     AuditRecord.objects.create(
         workspace_id=obj.workspace_id,
         actor_id=actor.user_id if actor else None,
         entity=obj._meta.label_lower,
         entity_id=obj.pk,
         action=action,
-        changes={k: jsonable(v) for k, v in (changes or {}).items()},
+        changes={
+            k: _redacted(v) if k in protected else jsonable(v) for k, v in (changes or {}).items()
+        },
     )
 
 
@@ -195,7 +208,7 @@ def update(
     return obj
 
 
-def delete(actor: Actor, obj: M) -> None:
+def delete(actor: Actor | None, obj: M, *, action: str = "delete") -> None:
     snapshot = {
         f.attname: getattr(obj, f.attname)
         for f in obj._meta.concrete_fields
@@ -208,7 +221,7 @@ def delete(actor: Actor, obj: M) -> None:
             "id", _("This record is still used by other records and cannot be deleted.")
         ) from protected
     obj.pk = snapshot["id"]
-    audit(actor, obj, "delete", snapshot)
+    audit(actor, obj, action, snapshot)
 
 
 def reference(actor: Actor, model: type[M], pk: object, field_name: str) -> M:

@@ -12,7 +12,6 @@ from salesflow.core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ApiRequest,
-    InputSchema,
     RecordOut,
     VersionedInput,
     changes,
@@ -29,13 +28,19 @@ from salesflow.customers.models import (
     Lifecycle,
     Tier,
 )
+from salesflow.customers.protected_schemas import (
+    ContactProtectedIn,
+    ContactProtectionOut,
+    CustomerProtectedIn,
+    CustomerProtectionOut,
+)
 from salesflow.customers.search import CustomerSearch
 
 customers = Router(tags=["customers"])
 contacts = Router(tags=["contacts"])
 
 
-class CustomerOut(RecordOut):
+class CustomerOut(RecordOut, CustomerProtectionOut):
     kind: CustomerKind
     name: str
     industry: str
@@ -52,7 +57,7 @@ class CustomerOut(RecordOut):
     notes: str
 
 
-class CustomerFields(InputSchema):
+class CustomerFields(CustomerProtectedIn):
     """Every field a client may set; only the fields it sent reach the service."""
 
     kind: CustomerKind = column(Customer, "kind")
@@ -115,7 +120,7 @@ def delete_customer(
 ListEntry = Annotated[str, Field(max_length=254)]
 
 
-class ContactOut(RecordOut):
+class ContactOut(RecordOut, ContactProtectionOut):
     customer_id: int
     name: str
     title: str
@@ -126,7 +131,7 @@ class ContactOut(RecordOut):
     notes: str
 
 
-class ContactFields(InputSchema):
+class ContactFields(ContactProtectedIn):
     """Every field a client may set; only the fields it sent reach the service."""
 
     customer_id: int = column(Contact, "customer_id")

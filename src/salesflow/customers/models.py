@@ -7,7 +7,8 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.models import Workspace, WorkspaceOwned
+from salesflow.core.encryption import ProtectedField
+from salesflow.core.models import Trashable, Workspace, WorkspaceOwned
 
 
 class CustomerKind(models.TextChoices):
@@ -35,7 +36,7 @@ class Lifecycle(models.TextChoices):
     CHURNED = "churned", _("churned")
 
 
-class Customer(WorkspaceOwned):
+class Customer(Trashable, WorkspaceOwned):
     kind = models.CharField(
         _("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.COMPANY
     )
@@ -61,11 +62,31 @@ class Customer(WorkspaceOwned):
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
     # The A–Z index letter of the name (its first pinyin letter, or "#"), kept by the services.
     initial = models.CharField(_("initial"), max_length=1, default="#", editable=False)
+    # A locked customer cannot be deleted (customers.locks).
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True, editable=False)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("locked by"),
+    )
+    # Encrypted at rest, shown masked, revealed one at a time (customers.protected).
+    id_number = ProtectedField(_("ID number"))
+    bank_account = ProtectedField(_("bank account"))
+    private_notes = ProtectedField(_("private notes"))
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
+            models.Index(
+                fields=["workspace", "trashed_at"],
+                condition=models.Q(trashed_at__isnull=False),
+                name="customer_trash",
+            ),
             models.Index(fields=["workspace", "owner", "id"]),
             models.Index(fields=["workspace", "name"]),
             models.Index(fields=["workspace", "lifecycle"]),
@@ -86,7 +107,7 @@ class DecisionRole(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Contact(WorkspaceOwned):
+class Contact(Trashable, WorkspaceOwned):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
@@ -99,13 +120,23 @@ class Contact(WorkspaceOwned):
         _("decision role"), max_length=20, choices=DecisionRole.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    id_number = ProtectedField(_("ID number"))
+    # Went to the trash with its customer, and comes back with it.
+    trashed_with_customer = models.BooleanField(default=False, editable=False)
 
     scope_owner_path = "customer__owner"
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["workspace", "customer", "id"])]
+        indexes = [
+            models.Index(fields=["workspace", "customer", "id"]),
+            models.Index(
+                fields=["workspace", "trashed_at"],
+                condition=models.Q(trashed_at__isnull=False, trashed_with_customer=False),
+                name="contact_trash",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -79,7 +79,8 @@ def customer_changed(customer: Customer) -> None:
 
 def _rows_of(customers: Sequence[Customer]) -> list[TermRow]:
     contacts: dict[int, list[ContactText]] = defaultdict(list)
-    for contact in Contact.objects.filter(customer__in=customers).order_by("id"):
+    contacts_kept = Contact.objects.filter(customer__in=customers, trashed_at__isnull=True)
+    for contact in contacts_kept.order_by("id"):
         contacts[contact.customer_id].append(
             ContactText(contact.name, contact.phones, contact.emails)
         )
@@ -101,9 +102,10 @@ def _rows_of(customers: Sequence[Customer]) -> list[TermRow]:
 
 def reindex(customer_ids: Iterable[int]) -> None:
     """Replace the terms of these customers with those of their current name, e-mail, phone,
-    owner and contacts; called by the services inside the transaction that changed them."""
+    owner and contacts; called by the services inside the transaction that changed them.
+    A customer in the trash is found by nothing."""
     customers = list(Customer.objects.filter(pk__in=set(customer_ids)))
-    rows = _rows_of(customers)
+    rows = _rows_of([c for c in customers if c.trashed_at is None])
     SearchTerm.objects.filter(customer__in=customers).delete()
     SearchTerm.objects.bulk_create(
         [SearchTerm(**dict(zip(TERM_ATTRIBUTES, row, strict=True))) for row in rows]
@@ -117,7 +119,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> int:
     The result equals what the services wrote one change at a time; a restore or an import
     that bypassed them is made searchable by this. Returns how many terms were written.
     """
-    total = Customer.objects.filter(workspace_id=workspace_id).count()
+    total = Customer.objects.filter(workspace_id=workspace_id, trashed_at__isnull=True).count()
     written = done = 0
     SearchTerm.objects.filter(workspace_id=workspace_id).delete()
     with bulk_writing():
@@ -139,7 +141,7 @@ def rebuild(workspace_id: int, progress: Progress | None = None) -> int:
 
 
 def _batches(workspace_id: int) -> Iterator[list[Customer]]:
-    customers = Customer.objects.filter(workspace_id=workspace_id).only(
+    customers = Customer.objects.filter(workspace_id=workspace_id, trashed_at__isnull=True).only(
         "id", "workspace_id", "owner_id", "kind", "name", "phone", "email", "initial"
     )
     last = 0

@@ -14,7 +14,8 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import search
+from salesflow.customers import protected, search, trash
+from salesflow.customers.locks import refuse_if_locked
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -33,21 +34,25 @@ CUSTOMER_FIELDS = frozenset(
         "website",
         "address",
         "notes",
+        *protected.CUSTOMER_PROTECTED,
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
 SEARCHED_FIELDS = frozenset({"kind", "name", "owner_id", "phone", "email"})
 CONTACT_FIELDS = frozenset(
     {"customer_id", "name", "title", "phones", "emails", "birthday", "decision_role", "notes"}
+    | set(protected.CONTACT_PROTECTED)
 )
 
 
 @transaction.atomic
 def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
+    data, clear = protected.split(Customer, data)
     values = {"owner_id": actor.user_id, **data}
     require_can_own(actor, values["owner_id"])
     customer = Customer(**values)
+    protected.seal(customer, clear)
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
     search.reindex([customer.pk])
@@ -59,10 +64,11 @@ def update_customer(
     actor: Actor, customer_id: int, version: int | None, data: Mapping[str, Any]
 ) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
+    data, clear = protected.split(Customer, data)
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
-    changes = writes.apply(customer, data)
+    changes = writes.apply(customer, data) | protected.seal(customer, clear)
     writes.update(actor, customer, changes)
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
@@ -72,9 +78,11 @@ def update_customer(
 
 @transaction.atomic
 def delete_customer(actor: Actor, customer_id: int, version: int | None = None) -> None:
+    """Moves the customer, with its contacts, deals and activities, to the trash."""
     customer = writes.lock(actor, Customer, customer_id, version)
     require_manager(actor)
-    writes.delete(actor, customer)
+    refuse_if_locked(actor, customer)
+    trash.trash_customer(actor, customer)
 
 
 def _clean_contact_lists(data: dict[str, Any]) -> None:
@@ -101,12 +109,14 @@ def _clean_contact_lists(data: dict[str, Any]) -> None:
 @transaction.atomic
 def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     writes.only(data, CONTACT_FIELDS)
-    values = dict(data)
+    values, clear = protected.split(Contact, data)
     if values.get("customer_id") is None:
         raise ValidationFailed.one("customer_id", _("This field is required."))
     customer = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
-    contact = writes.create(actor, Contact(customer=customer, **values))
+    contact = Contact(customer=customer, **values)
+    protected.seal(contact, clear)
+    writes.create(actor, contact)
     search.reindex([customer.pk])
     return contact
 
@@ -117,12 +127,12 @@ def update_contact(
 ) -> Contact:
     writes.only(data, CONTACT_FIELDS)
     contact = writes.lock(actor, Contact, contact_id, version)
-    values = dict(data)
+    values, clear = protected.split(Contact, data)
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
     before = contact.customer_id
-    changes = writes.apply(contact, values)
+    changes = writes.apply(contact, values) | protected.seal(contact, clear)
     writes.update(actor, contact, changes)
     if changes.keys() & {"customer_id", "name", "phones", "emails"}:
         search.reindex({before, contact.customer_id})
@@ -131,9 +141,9 @@ def update_contact(
 
 @transaction.atomic
 def delete_contact(actor: Actor, contact_id: int, version: int | None = None) -> None:
+    """Moves the contact to the trash."""
     contact = writes.lock(actor, Contact, contact_id, version)
-    writes.delete(actor, contact)
-    search.reindex([contact.customer_id])
+    trash.trash_contact(actor, contact)
 
 
 def _visible_customer(actor: Actor, customer_id: object) -> Customer:

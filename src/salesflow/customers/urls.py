@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from salesflow.customers import views
+from salesflow.customers import protection_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -16,4 +16,12 @@ urlpatterns = [
         views.contact_edit,
         name="contact_edit",
     ),
+    path("<int:customer_id>/lock/", protection_views.customer_lock, name="lock"),
+    path("<int:customer_id>/unlock/", protection_views.customer_unlock, name="unlock"),
+    path("<int:customer_id>/delete/", protection_views.customer_delete, name="delete"),
+    path("<int:customer_id>/protected/", protection_views.protected_edit, name="protected"),
+    path("<int:customer_id>/reveal/<str:field>/", protection_views.reveal, name="reveal"),
+    path("trash/", protection_views.trash_list, name="trash"),
+    path("trash/<str:kind>/<int:item_id>/restore/", protection_views.trash_restore, name="restore"),
+    path("trash/<str:kind>/<int:item_id>/purge/", protection_views.trash_purge, name="purge"),
 ]

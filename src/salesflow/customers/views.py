@@ -25,6 +25,7 @@ from salesflow.customers.forms import (
     show_service_errors,
 )
 from salesflow.customers.models import Contact, Customer
+from salesflow.customers.protection_views import protection_context
 from salesflow.pipeline.models import Deal
 from salesflow.web.pages import PageRequest, fragment_or_page, page
 
@@ -170,6 +171,7 @@ def detail_context(
         "activities": activities,
         "older": older,
         "log_form": log_form or QuickLogForm(deals=deals),
+        **protection_context(request, customer),
     }
 
 

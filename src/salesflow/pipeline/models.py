@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from salesflow.core.models import AppendOnly, Workspace, WorkspaceOwned
+from salesflow.core.models import AppendOnly, Trashable, Workspace, WorkspaceOwned
 from salesflow.core.money import (
     DECIMAL_PLACES,
     MAX_DIGITS,
@@ -130,7 +130,7 @@ class LostReason(WorkspaceOwned):
         return self.name
 
 
-class Deal(WorkspaceOwned):
+class Deal(Trashable, WorkspaceOwned):
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey(
         "customers.Customer",
@@ -192,11 +192,18 @@ class Deal(WorkspaceOwned):
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
     stage_entered_at = models.DateTimeField(_("entered stage at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Went to the trash with its customer, and comes back with it.
+    trashed_with_customer = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         indexes = [
+            models.Index(
+                fields=["workspace", "trashed_at"],
+                condition=models.Q(trashed_at__isnull=False, trashed_with_customer=False),
+                name="deal_trash",
+            ),
             models.Index(fields=["workspace", "owner", "id"]),
             models.Index(fields=["workspace", "pipeline", "stage", "id"]),
             models.Index(fields=["workspace", "expected_close_date"]),

@@ -41,7 +41,7 @@ def overview(actor: Actor) -> dict[str, Any]:
         .order_by("due_at", "id")
     )
     last_touch = (
-        Activity.objects.filter(deal_id=OuterRef("pk"))
+        Activity.objects.filter(deal_id=OuterRef("pk"), trashed_at__isnull=True)
         .annotate(touched=Coalesce("done_at", "created_at"))
         .order_by()
         .values("deal_id")

@@ -18,6 +18,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager, visible
+from salesflow.customers import trash
 from salesflow.customers.models import Contact, Customer, Lifecycle
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.services.pipelines import first_stage
@@ -231,10 +232,10 @@ def update_deal(actor: Actor, deal_id: int, version: int | None, data: Mapping[s
 
 @transaction.atomic
 def delete_deal(actor: Actor, deal_id: int, version: int | None = None) -> None:
+    """Moves the deal to the trash, out of the analytics until it is restored."""
     deal = writes.lock(actor, Deal, deal_id, version)
     require_manager(actor)
-    aggregates.forget_deal(deal)
-    writes.delete(actor, deal)
+    trash.trash_deal(actor, deal)
 
 
 def _lock_with_stage(actor: Actor, deal_id: int, version: int | None) -> Deal:
