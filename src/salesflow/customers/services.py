@@ -14,7 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import search
+from salesflow.customers import customfields, search
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -33,12 +33,23 @@ CUSTOMER_FIELDS = frozenset(
         "website",
         "address",
         "notes",
+        "custom",
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
 SEARCHED_FIELDS = frozenset({"kind", "name", "owner_id", "phone", "email"})
 CONTACT_FIELDS = frozenset(
-    {"customer_id", "name", "title", "phones", "emails", "birthday", "decision_role", "notes"}
+    {
+        "customer_id",
+        "name",
+        "title",
+        "phones",
+        "emails",
+        "birthday",
+        "decision_role",
+        "notes",
+        "custom",
+    }
 )
 
 
@@ -46,6 +57,7 @@ CONTACT_FIELDS = frozenset(
 def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     values = {"owner_id": actor.user_id, **data}
+    values["custom"] = customfields.values_for(actor, "customer", data.get("custom"), None)
     require_can_own(actor, values["owner_id"])
     customer = Customer(**values)
     customer.initial = search.initial(customer)
@@ -62,6 +74,9 @@ def update_customer(
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
+    if "custom" in data:
+        custom = customfields.values_for(actor, "customer", data["custom"], customer.custom)
+        data = {**data, "custom": custom}
     changes = writes.apply(customer, data)
     writes.update(actor, customer, changes)
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
@@ -106,6 +121,7 @@ def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
         raise ValidationFailed.one("customer_id", _("This field is required."))
     customer = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
+    values["custom"] = customfields.values_for(actor, "contact", values.get("custom"), None)
     contact = writes.create(actor, Contact(customer=customer, **values))
     search.reindex([customer.pk])
     return contact
@@ -121,6 +137,10 @@ def update_contact(
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
+    if "custom" in values:
+        values["custom"] = customfields.values_for(
+            actor, "contact", values["custom"], contact.custom
+        )
     before = contact.customer_id
     changes = writes.apply(contact, values)
     writes.update(actor, contact, changes)
