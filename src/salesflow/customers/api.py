@@ -1,7 +1,7 @@
 """REST endpoints for customers and contacts."""
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router
@@ -19,7 +19,7 @@ from salesflow.core.api import (
     column,
 )
 from salesflow.core.pagination import KeysetPagination
-from salesflow.customers import queries, services
+from salesflow.customers import customfields, queries, services
 from salesflow.customers.models import (
     CompanySize,
     Contact,
@@ -50,6 +50,7 @@ class CustomerOut(RecordOut):
     website: str
     address: str
     notes: str
+    custom: dict[str, Any] = Field(description=customfields.describe_types())
 
 
 class CustomerFields(InputSchema):
@@ -69,6 +70,7 @@ class CustomerFields(InputSchema):
     website: str = column(Customer, "website")
     address: str = column(Customer, "address")
     notes: str = column(Customer, "notes")
+    custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
 class CustomerCreate(CustomerFields):
@@ -79,12 +81,16 @@ class CustomerUpdate(CustomerFields, VersionedInput):
     pass
 
 
-@customers.get("", response={200: list[CustomerOut], **READ_ERRORS})
+@customers.get(
+    "",
+    response={200: list[CustomerOut], **READ_ERRORS},
+    description=customfields.describe_filters(),
+)
 @paginate(KeysetPagination, orderings=queries.CUSTOMER_ORDERINGS, default="name")
 def list_customers(
     request: ApiRequest, filters: Query[queries.CustomerFilter]
 ) -> QuerySet[Customer] | CustomerSearch:
-    return queries.customers(request.auth, filters)
+    return queries.customers(request.auth, filters, request.GET)
 
 
 @customers.post("", response={201: CustomerOut, **WRITE_ERRORS})
@@ -124,6 +130,7 @@ class ContactOut(RecordOut):
     birthday: datetime.date | None
     decision_role: DecisionRole | Literal[""]
     notes: str
+    custom: dict[str, Any] = Field(description=customfields.describe_types())
 
 
 class ContactFields(InputSchema):
@@ -137,6 +144,7 @@ class ContactFields(InputSchema):
     birthday: datetime.date | None = column(Contact, "birthday")
     decision_role: DecisionRole | Literal[""] = column(Contact, "decision_role")
     notes: str = column(Contact, "notes")
+    custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
 class ContactCreate(ContactFields):
@@ -148,10 +156,14 @@ class ContactUpdate(ContactFields, VersionedInput):
     pass
 
 
-@contacts.get("", response={200: list[ContactOut], **READ_ERRORS})
+@contacts.get(
+    "",
+    response={200: list[ContactOut], **READ_ERRORS},
+    description=customfields.describe_filters(),
+)
 @paginate(KeysetPagination, orderings=queries.CONTACT_ORDERINGS, default="name")
 def list_contacts(request: ApiRequest, filters: Query[queries.ContactFilter]) -> QuerySet[Contact]:
-    return queries.contacts(request.auth, filters)
+    return queries.contacts(request.auth, filters, request.GET)
 
 
 @contacts.post("", response={201: ContactOut, **WRITE_ERRORS})

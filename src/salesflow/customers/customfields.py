@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
@@ -46,9 +46,6 @@ from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS
 from salesflow.core.scoping import Actor, visible
 from salesflow.customers.models import Contact, Customer, CustomField, CustomFieldType
 from salesflow.pipeline.models import Deal
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=Model)
 T = CustomFieldType
@@ -671,9 +668,21 @@ def filtered(
     return filter_rows(rows, conditions(definitions(actor.workspace_id, entity), params))
 
 
-def describe_types() -> StrOrPromise:
+def describe_filters() -> str:
+    """How a list endpoint filters by custom fields, for its OpenAPI description."""
+    return (
+        "Custom fields filter too (keys from GET /custom-fields): `cf.<key>=<value>` keeps "
+        "records whose value equals it (text ignoring case; an option by key or label, a "
+        "multiple choice holding it; yes/no as true/false, yes/no or 是/否); "
+        "`cf.<key>__gte=` and `cf.<key>__lte=` bound number, money and date fields, compared "
+        "as numbers and dates. Values are read as an import reads them, so `1,000`, `¥1000` "
+        "and `2026/11/26` work. Example: `?cf.budget__gte=1000&cf.vip=true`."
+    )
+
+
+def describe_types() -> str:
     """The value types, for API descriptions."""
-    return gettext_lazy(
+    return (
         "Custom field values by key (see GET /custom-fields): text and long_text a string; "
         'number and money a decimal string such as "1500000.00" (money in the workspace\'s '
         'currency); date "YYYY-MM-DD"; single_choice an option key; multiple_choice a list '
