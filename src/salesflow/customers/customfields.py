@@ -553,6 +553,11 @@ def form_values(
     return data
 
 
+def bound_fields(form: forms.BaseForm) -> list[forms.BoundField]:
+    """The custom fields of a form, to render after its own."""
+    return [form[name] for name in form.fields if name.startswith(FORM_PREFIX)]
+
+
 def form_error_target(error: FieldError) -> tuple[str, str | Promise] | None:
     """The form field a service's error about a custom value belongs to, and what to say
     beside it (the reason alone: the field's label is already there)."""
@@ -564,6 +569,49 @@ def form_error_target(error: FieldError) -> tuple[str, str | Promise] | None:
 
 
 # Filters
+
+
+def filter_form_fields(fields: Iterable[CustomField]) -> dict[str, forms.Field]:
+    """Inputs narrowing a list page by these fields: from/to for numbers, money and dates,
+    one choice for options and yes/no, a text box for text. Named as the API's parameters."""
+    built: dict[str, forms.Field] = {}
+    anything = [("", gettext_lazy("Any"))]
+    for field in fields:
+        name, kind = f"{FILTER_PREFIX}{field.key}", field.type
+        if kind in (T.NUMBER, T.MONEY, T.DATE):
+            for operator, text in (("gte", gettext_lazy("from")), ("lte", gettext_lazy("to"))):
+                label = f"{field.label} {text}"
+                built[f"{name}__{operator}"] = (
+                    forms.DateField(
+                        label=label,
+                        required=False,
+                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    )
+                    if kind == T.DATE
+                    else forms.DecimalField(label=label, required=False)
+                )
+        elif kind in CHOICE_TYPES:
+            options = [(o["key"], o["label"]) for o in field.options]
+            built[name] = forms.ChoiceField(
+                label=field.label, required=False, choices=anything + options
+            )
+        elif kind == T.YES_NO:
+            answers = [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
+            built[name] = forms.ChoiceField(
+                label=field.label, required=False, choices=anything + answers
+            )
+        elif kind == T.TEXT:
+            built[name] = forms.CharField(label=field.label, required=False, max_length=255)
+    return built
+
+
+def filter_params(cleaned: Mapping[str, Any]) -> dict[str, str]:
+    """The chosen custom filters of a valid filter form, as `cf.` parameters."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime.date) else str(value)
+        for name, value in cleaned.items()
+        if name.startswith(FILTER_PREFIX) and value not in (None, "")
+    }
 
 
 @dataclass(frozen=True)
