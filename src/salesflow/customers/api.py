@@ -1,7 +1,7 @@
 """REST endpoints for customers and contacts."""
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router
@@ -18,7 +18,7 @@ from salesflow.core.api import (
     column,
 )
 from salesflow.core.pagination import KeysetPagination
-from salesflow.customers import queries, services
+from salesflow.customers import customfields, queries, services
 from salesflow.customers.models import (
     CompanySize,
     Contact,
@@ -55,6 +55,7 @@ class CustomerOut(RecordOut, CustomerProtectionOut):
     website: str
     address: str
     notes: str
+    custom: dict[str, Any] = Field(description=customfields.describe_types())
 
 
 class CustomerFields(CustomerProtectedIn):
@@ -74,6 +75,7 @@ class CustomerFields(CustomerProtectedIn):
     website: str = column(Customer, "website")
     address: str = column(Customer, "address")
     notes: str = column(Customer, "notes")
+    custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
 class CustomerCreate(CustomerFields):
@@ -84,12 +86,16 @@ class CustomerUpdate(CustomerFields, VersionedInput):
     pass
 
 
-@customers.get("", response={200: list[CustomerOut], **READ_ERRORS})
+@customers.get(
+    "",
+    response={200: list[CustomerOut], **READ_ERRORS},
+    description=customfields.describe_filters(),
+)
 @paginate(KeysetPagination, orderings=queries.CUSTOMER_ORDERINGS, default="name")
 def list_customers(
     request: ApiRequest, filters: Query[queries.CustomerFilter]
 ) -> QuerySet[Customer] | CustomerSearch:
-    return queries.customers(request.auth, filters)
+    return queries.customers(request.auth, filters, request.GET)
 
 
 @customers.post("", response={201: CustomerOut, **WRITE_ERRORS})
@@ -129,6 +135,7 @@ class ContactOut(RecordOut, ContactProtectionOut):
     birthday: datetime.date | None
     decision_role: DecisionRole | Literal[""]
     notes: str
+    custom: dict[str, Any] = Field(description=customfields.describe_types())
 
 
 class ContactFields(ContactProtectedIn):
@@ -142,6 +149,7 @@ class ContactFields(ContactProtectedIn):
     birthday: datetime.date | None = column(Contact, "birthday")
     decision_role: DecisionRole | Literal[""] = column(Contact, "decision_role")
     notes: str = column(Contact, "notes")
+    custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
 class ContactCreate(ContactFields):
@@ -153,10 +161,14 @@ class ContactUpdate(ContactFields, VersionedInput):
     pass
 
 
-@contacts.get("", response={200: list[ContactOut], **READ_ERRORS})
+@contacts.get(
+    "",
+    response={200: list[ContactOut], **READ_ERRORS},
+    description=customfields.describe_filters(),
+)
 @paginate(KeysetPagination, orderings=queries.CONTACT_ORDERINGS, default="name")
 def list_contacts(request: ApiRequest, filters: Query[queries.ContactFilter]) -> QuerySet[Contact]:
-    return queries.contacts(request.auth, filters)
+    return queries.contacts(request.auth, filters, request.GET)
 
 
 @contacts.post("", response={201: ContactOut, **WRITE_ERRORS})

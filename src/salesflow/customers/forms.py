@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -13,7 +14,15 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.errors import ValidationFailed
-from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
+from salesflow.customers import customfields
+from salesflow.customers.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    CustomField,
+    Lifecycle,
+    Tier,
+)
 from salesflow.customers.terms import INITIALS
 
 CUSTOMER_FORM_FIELDS = (
@@ -47,6 +56,10 @@ def show_service_errors(form: forms.Form, failed: ValidationFailed) -> None:
     """File each error of a service under the form field it is about (`owner_id` → owner)."""
     cleaned = dict(form.cleaned_data)
     for error in failed.errors:
+        custom = customfields.form_error_target(error)
+        if custom and custom[0] in form.fields:
+            form.add_error(custom[0], str(custom[1]))
+            continue
         field, *index = error.field.split(".")
         name = field.removesuffix("_id")
         message = str(error.message)
@@ -72,8 +85,16 @@ class CustomerFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any, *, owners: QuerySet[User], facets: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        owners: QuerySet[User],
+        facets: dict[str, list[str]],
+        custom_fields: Sequence[CustomField] = (),
+    ) -> None:
         super().__init__(data)
+        self.fields.update(customfields.filter_form_fields(custom_fields))
         # Added here because a form's `initial` attribute is its initial data.
         self.fields["initial"] = forms.ChoiceField(
             required=False, choices=INITIAL_CHOICES, widget=forms.HiddenInput
@@ -105,8 +126,16 @@ def _form_field(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
 class CustomerForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        owners: QuerySet[User],
+        custom_fields: Sequence[CustomField] = (),
+        custom_values: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.custom_fields = custom_fields
         fields = fields_for_model(Customer, CUSTOMER_FORM_FIELDS, formfield_callback=_form_field)
         self.fields.update(fields)
         owner_field = self.fields["owner"]
@@ -117,10 +146,15 @@ class CustomerForm(forms.Form):
         self.fields["lifecycle"].help_text = _("Prospect until the first order is won.")
         self.fields["phone"].help_text = _("With the area or country code, e.g. +86 21 5555 0100.")
         self.fields["notes"].widget.attrs["rows"] = 4
+        customfields.add_form_fields(self, custom_fields, custom_values)
+
+    def custom(self) -> list[forms.BoundField]:
+        return customfields.bound_fields(self)
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in CUSTOMER_FORM_FIELDS if name != "owner"}
         data["owner_id"] = self.cleaned_data["owner"].pk
+        data["custom"] = customfields.form_values(self, self.custom_fields)
         return data
 
 
@@ -144,14 +178,25 @@ class ContactForm(forms.Form):
         help_text=_("One per line or separated by commas."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        custom_fields: Sequence[CustomField] = (),
+        custom_values: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.custom_fields = custom_fields
         fields = fields_for_model(Contact, fields=CONTACT_FORM_FIELDS)
         fields["birthday"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         fields["notes"].widget.attrs["rows"] = 3
         ordered = {"name": fields.pop("name"), "title": fields.pop("title")}
         ordered.update({"phones": self.fields.pop("phones"), "emails": self.fields.pop("emails")})
         self.fields.update(ordered | fields)
+        customfields.add_form_fields(self, custom_fields, custom_values)
+
+    def custom(self) -> list[forms.BoundField]:
+        return customfields.bound_fields(self)
 
     @staticmethod
     def initial_of(contact: Contact) -> dict[str, Any]:
@@ -167,4 +212,5 @@ class ContactForm(forms.Form):
         data = {name: self.cleaned_data[name] for name in CONTACT_FORM_FIELDS}
         data["phones"] = split_entries(self.cleaned_data["phones"])
         data["emails"] = split_entries(self.cleaned_data["emails"])
+        data["custom"] = customfields.form_values(self, self.custom_fields)
         return data

@@ -60,6 +60,7 @@ class Customer(Trashable, WorkspaceOwned):
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
     # The A–Z index letter of the name (its first pinyin letter, or "#"), kept by the services.
     initial = models.CharField(_("initial"), max_length=1, default="#", editable=False)
     # A locked customer cannot be deleted (customers.locks).
@@ -123,6 +124,7 @@ class Contact(Trashable, WorkspaceOwned):
     id_number = ProtectedField(_("ID number"))
     # Went to the trash with its customer, and comes back with it.
     trashed_with_customer = models.BooleanField(default=False, editable=False)
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
 
     scope_owner_path = "customer__owner"
 
@@ -140,6 +142,70 @@ class Contact(Trashable, WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomFieldEntity(models.TextChoices):
+    CUSTOMER = "customer", _("customer")
+    CONTACT = "contact", _("contact")
+    DEAL = "deal", _("deal")
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("text")
+    LONG_TEXT = "long_text", _("long text")
+    NUMBER = "number", _("number")
+    MONEY = "money", _("money")
+    DATE = "date", _("date")
+    SINGLE_CHOICE = "single_choice", _("single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("multiple choice")
+    YES_NO = "yes_no", _("yes/no")
+
+
+class CustomField(WorkspaceOwned):
+    """A field the workspace adds to its customers, contacts or deals (see `customfields`).
+
+    The values live in the records' `custom` JSON under `key`, which never changes.
+    """
+
+    entity = models.CharField(_("record"), max_length=10, choices=CustomFieldEntity.choices)
+    key = models.CharField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=20, choices=CustomFieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    # [{"key": "east", "label": "华东", "retired": false}, ...] for the choice types.
+    options = models.JSONField(_("options"), default=list, blank=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    pattern = models.CharField(_("pattern"), max_length=200, blank=True)
+    pattern_message = models.CharField(_("pattern message"), max_length=200, blank=True)
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    decimal_places = models.PositiveSmallIntegerField(_("decimal places"), default=0)
+    min_date = models.DateField(_("earliest date"), null=True, blank=True)
+    max_date = models.DateField(_("latest date"), null=True, blank=True)
+    shown_in_list = models.BooleanField(_("shown in lists"), default=False)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["workspace", "entity", "position"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "entity", "key"], name="customfield_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class TermField(models.CharField):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from pydantic import Field
 
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, get_visible, visible
+from salesflow.customers import customfields
 from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
 from salesflow.customers.search import CustomerSearch
 
@@ -51,9 +53,14 @@ class ContactFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
-def customers(actor: Actor, filters: CustomerFilter) -> QuerySet[Customer] | CustomerSearch:
-    """The visible customers the filters let in; with a search text, its best matches first."""
-    rows = filters.filter(visible(Customer, actor))
+def customers(
+    actor: Actor, filters: CustomerFilter, custom: Mapping[str, str] | None = None
+) -> QuerySet[Customer] | CustomerSearch:
+    """The visible customers the filters (and `cf.` custom field filters) let in; with a
+    search text, its best matches first."""
+    rows = customfields.filtered(
+        actor, "customer", filters.filter(visible(Customer, actor)), custom or {}
+    )
     if filters.q and filters.q.strip():
         return CustomerSearch(actor, filters.q, rows)
     return rows
@@ -68,8 +75,12 @@ def customer(actor: Actor, customer_id: int) -> Customer:
     return get_visible(Customer, actor, customer_id)
 
 
-def contacts(actor: Actor, filters: ContactFilter) -> QuerySet[Contact]:
-    return filters.filter(visible(Contact, actor))
+def contacts(
+    actor: Actor, filters: ContactFilter, custom: Mapping[str, str] | None = None
+) -> QuerySet[Contact]:
+    return customfields.filtered(
+        actor, "contact", filters.filter(visible(Contact, actor)), custom or {}
+    )
 
 
 def contact(actor: Actor, contact_id: int) -> Contact:

@@ -14,7 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import protected, search, trash
+from salesflow.customers import customfields, protected, search, trash
 from salesflow.customers.locks import refuse_if_locked
 from salesflow.customers.models import Contact, Customer
 
@@ -35,12 +35,23 @@ CUSTOMER_FIELDS = frozenset(
         "address",
         "notes",
         *protected.CUSTOMER_PROTECTED,
+        "custom",
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
 SEARCHED_FIELDS = frozenset({"kind", "name", "owner_id", "phone", "email"})
 CONTACT_FIELDS = frozenset(
-    {"customer_id", "name", "title", "phones", "emails", "birthday", "decision_role", "notes"}
+    {
+        "customer_id",
+        "name",
+        "title",
+        "phones",
+        "emails",
+        "birthday",
+        "decision_role",
+        "notes",
+        "custom",
+    }
     | set(protected.CONTACT_PROTECTED)
 )
 
@@ -50,6 +61,7 @@ def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     data, clear = protected.split(Customer, data)
     values = {"owner_id": actor.user_id, **data}
+    values["custom"] = customfields.values_for(actor, "customer", data.get("custom"), None)
     require_can_own(actor, values["owner_id"])
     customer = Customer(**values)
     protected.seal(customer, clear)
@@ -68,6 +80,9 @@ def update_customer(
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
+    if "custom" in data:
+        custom = customfields.values_for(actor, "customer", data["custom"], customer.custom)
+        data = {**data, "custom": custom}
     changes = writes.apply(customer, data) | protected.seal(customer, clear)
     writes.update(actor, customer, changes)
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
@@ -114,6 +129,7 @@ def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
         raise ValidationFailed.one("customer_id", _("This field is required."))
     customer = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
+    values["custom"] = customfields.values_for(actor, "contact", values.get("custom"), None)
     contact = Contact(customer=customer, **values)
     protected.seal(contact, clear)
     writes.create(actor, contact)
@@ -131,6 +147,10 @@ def update_contact(
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
     _clean_contact_lists(values)
+    if "custom" in values:
+        values["custom"] = customfields.values_for(
+            actor, "contact", values["custom"], contact.custom
+        )
     before = contact.customer_id
     changes = writes.apply(contact, values) | protected.seal(contact, clear)
     writes.update(actor, contact, changes)

@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import queries, services
+from salesflow.customers import customfields, queries, services
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -36,10 +36,12 @@ FACETS = ("industry", "region", "source_channel")
 @page()
 def customer_list(request: PageRequest) -> HttpResponse:
     actor = request.actor
+    columns = customfields.list_columns(actor, "customer")
     form = CustomerFilterForm(
         request.GET,
         owners=queries.assignable_owners(actor),
         facets={name: queries.facet_values(actor, name) for name in FACETS},
+        custom_fields=columns,
     )
     customers: list[Customer] = []
     next_cursor = None
@@ -52,7 +54,7 @@ def customer_list(request: PageRequest) -> HttpResponse:
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
             },
         )
-        rows = queries.customers(actor, filters)
+        rows = queries.customers(actor, filters, customfields.filter_params(chosen))
         if isinstance(rows, QuerySet):
             rows = rows.select_related("owner")
         customers, next_cursor = page_of(
@@ -64,6 +66,7 @@ def customer_list(request: PageRequest) -> HttpResponse:
         "form": form,
         "letters": _letters(query),
         "customers": customers,
+        "columns": columns,
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
     }
@@ -91,10 +94,12 @@ def _with(query: Any, **values: str) -> str:
 @page("GET", "POST")
 def customer_create(request: PageRequest) -> HttpResponse:
     owners = queries.assignable_owners(request.actor)
+    fields = customfields.definitions(request.actor.workspace_id, "customer", active_only=True)
     if request.method == "GET":
-        form = CustomerForm(owners=owners, initial={"owner": request.actor.user_id})
+        initial = {"owner": request.actor.user_id}
+        form = CustomerForm(owners=owners, initial=initial, custom_fields=fields)
         return _customer_form(request, form, None)
-    form = CustomerForm(request.POST, owners=owners)
+    form = CustomerForm(request.POST, owners=owners, custom_fields=fields)
     if form.is_valid():
         try:
             customer = services.create_customer(request.actor, form.service_data())
@@ -109,11 +114,14 @@ def customer_create(request: PageRequest) -> HttpResponse:
 def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
     customer = queries.customer(request.actor, customer_id)
     owners = queries.assignable_owners(request.actor) | _owner_of(customer)
+    fields = customfields.definitions(request.actor.workspace_id, "customer", active_only=True)
+    custom = {"custom_fields": fields, "custom_values": customer.custom}
     if request.method == "GET":
         initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
         initial.update(owner=customer.owner_id, version=customer.version)
-        return _customer_form(request, CustomerForm(owners=owners, initial=initial), customer)
-    form = CustomerForm(request.POST, owners=owners)
+        form = CustomerForm(owners=owners, initial=initial, **custom)
+        return _customer_form(request, form, customer)
+    form = CustomerForm(request.POST, owners=owners, **custom)
     if form.is_valid():
         try:
             services.update_customer(
@@ -164,8 +172,13 @@ def detail_context(
     """What the customer 360 page shows; the quick log form may come back with errors."""
     deals = customer_deals(request, customer)
     activities, older = activity_queries.timeline(request.actor, customer.pk, cursor)
+    workspace_id = request.actor.workspace_id
     return {
         "customer": customer,
+        "customer_fields": customfields.shown(
+            customfields.definitions(workspace_id, "customer"), customer.custom
+        ),
+        "contact_fields": customfields.definitions(workspace_id, "contact"),
         "contacts": queries.customer_contacts(request.actor, customer),
         "deals": deals,
         "activities": activities,
@@ -187,7 +200,8 @@ def customer_deals(request: PageRequest, customer: Customer) -> QuerySet[Deal]:
 @page("GET", "POST")
 def contact_create(request: PageRequest, customer_id: int) -> HttpResponse:
     customer = queries.customer(request.actor, customer_id)
-    form = ContactForm(request.POST or None)
+    fields = customfields.definitions(request.actor.workspace_id, "contact", active_only=True)
+    form = ContactForm(request.POST or None, custom_fields=fields)
     if request.method == "POST" and form.is_valid():
         try:
             services.create_contact(
@@ -206,10 +220,12 @@ def contact_edit(request: PageRequest, customer_id: int, contact_id: int) -> Htt
     contact = queries.contact(request.actor, contact_id)
     if contact.customer_id != customer.pk:
         raise NotFound()
+    fields = customfields.definitions(request.actor.workspace_id, "contact", active_only=True)
+    custom = {"custom_fields": fields, "custom_values": contact.custom}
     if request.method == "GET":
-        form = ContactForm(initial=ContactForm.initial_of(contact))
+        form = ContactForm(initial=ContactForm.initial_of(contact), **custom)
         return _contact_form(request, form, customer, contact)
-    form = ContactForm(request.POST)
+    form = ContactForm(request.POST, **custom)
     if form.is_valid():
         try:
             services.update_contact(

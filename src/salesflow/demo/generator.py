@@ -37,6 +37,7 @@ from salesflow.core.scoping import Actor
 from salesflow.customers.models import Contact, Customer, CustomerKind, SearchTerm
 from salesflow.customers.search import TERM_FIELDS, term_rows
 from salesflow.customers.terms import ContactText, initial_of
+from salesflow.demo import customfields
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
 from salesflow.demo.simulation import (
@@ -59,7 +60,7 @@ MAX_NAMES_IN_MESSAGE = 5
 CUSTOMER_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
     "name", "industry", "size", "region", "source_channel", "owner", "tier", "lifecycle", "phone",
-    "email", "website", "address", "notes", "initial",
+    "email", "website", "address", "notes", "initial", "custom",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -69,7 +70,7 @@ DEAL_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "name",
     "customer", "contact", "pipeline", "stage", "owner", "amount", "currency",
     "expected_close_date", "probability", "probability_overridden", "next_step", "lost_reason",
-    "lost_note", "checklist", "stage_entered_at", "closed_at",
+    "lost_note", "checklist", "stage_entered_at", "closed_at", "custom",
 )  # fmt: skip
 STAGE_CHANGE_FIELDS = (
     "workspace", "deal", "pipeline", "from_stage", "to_stage", "at", "actor", "owner", "amount",
@@ -198,6 +199,7 @@ def seed_workspace(
     cutoff = datetime.datetime.combine(request.anchor, datetime.time(0), tzinfo=zone)
     summary = SeedSummary(usernames=plan.usernames(request.prefix))
     with transaction.atomic(), bulk_writing():
+        customfields.define_fields(admin, chinese=chinese)
         sellers = write_organisation(
             admin,
             plan,
@@ -381,6 +383,7 @@ class Writer:
             c.size, c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone,
             c.email, c.website, c.address, "",
             initial_of(c.name, person=c.kind == CustomerKind.PERSON),
+            customfields.customer_values(c.size, c.tier),
         )
 
     def _search_terms(self) -> list[Row]:
@@ -415,6 +418,7 @@ class Writer:
             self.currency, d.expected_close_date, d.probability, False, d.next_step,
             d.lost_reason_id, d.lost_note, json.dumps(d.checklist), entered,
             db_time(d.closed_at, zone) if d.closed_at else None,
+            customfields.deal_values(d.amount),
         )
 
     def _stage_changes(self, d: DealRow) -> list[Row]:

@@ -2,7 +2,7 @@
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router
@@ -22,6 +22,7 @@ from salesflow.core.api import (
     column,
 )
 from salesflow.core.pagination import KeysetPagination
+from salesflow.customers import customfields
 from salesflow.pipeline import queries
 from salesflow.pipeline.models import (
     Deal,
@@ -209,6 +210,7 @@ class DealOut(RecordOut):
     checklist: dict[str, list[str]]
     stage_entered_at: UtcDatetime
     closed_at: UtcDatetime | None
+    custom: dict[str, Any] = Field(description=customfields.describe_types())
 
     @staticmethod
     def resolve_status(deal: Deal) -> str:
@@ -249,6 +251,7 @@ class DealFields(InputSchema):
     checklist: dict[str, list[ChecklistItem]] = Field(
         default_factory=dict, description="Ticked exit checklist items, by stage id."
     )
+    custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
 class DealCreate(DealFields):
@@ -280,10 +283,12 @@ class ReopenIn(VersionedInput):
     )
 
 
-@deals.get("", response={200: list[DealOut], **READ_ERRORS})
+@deals.get(
+    "", response={200: list[DealOut], **READ_ERRORS}, description=customfields.describe_filters()
+)
 @paginate(KeysetPagination, orderings=queries.DEAL_ORDERINGS, default="-created_at")
 def list_deals(request: ApiRequest, filters: Query[queries.DealFilter]) -> QuerySet[Deal]:
-    return queries.deals(request.auth, filters)
+    return queries.deals(request.auth, filters, request.GET)
 
 
 @deals.post("", response={201: DealOut, **WRITE_ERRORS})

@@ -13,6 +13,7 @@ from salesflow.core.errors import FieldError
 from salesflow.core.models import Team
 from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS
 from salesflow.core.scoping import Actor
+from salesflow.customers import customfields
 from salesflow.customers.models import Contact
 from salesflow.customers.queries import assignable_owners, customer_contacts
 from salesflow.pipeline import queries
@@ -198,10 +199,17 @@ class DealForm(forms.Form):
             ("", _("By win probability (now: %(category)s)") % {"category": following}),
             *ForecastCategory.choices,
         ]
+        self.custom_fields = customfields.definitions(actor.workspace_id, "deal", active_only=True)
+        customfields.add_form_fields(self, self.custom_fields, deal.custom)
 
     def changes(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
+        custom = customfields.form_values(self, self.custom_fields, changed_only=True)
+        if custom:
+            data["custom"] = custom
         for name in self.changed_data:
+            if name.startswith(customfields.FORM_PREFIX):
+                continue
             value = self.cleaned_data[name]
             data[name] = value.pk if hasattr(value, "pk") else value
         if "next_step" in data and data["next_step"] is None:
@@ -211,6 +219,10 @@ class DealForm(forms.Form):
     def add_errors(self, errors: Iterable[FieldError]) -> None:
         """Put each error the service found beside its field."""
         for error in errors:
+            custom = customfields.form_error_target(error)
+            if custom and custom[0] in self.fields:
+                self.add_error(custom[0], str(custom[1]))
+                continue
             self.add_error(error.field if error.field in self.fields else None, str(error.message))
 
 
@@ -237,6 +249,11 @@ class NewDealForm(forms.Form):
         owner_field: Any = self.fields["owner"]
         owner_field.queryset = assignable_owners(actor)
         owner_field.initial = actor.user_id
+        self.custom_fields = customfields.definitions(actor.workspace_id, "deal", active_only=True)
+        customfields.add_form_fields(self, self.custom_fields, None)
+
+    def custom(self) -> list[forms.BoundField]:
+        return customfields.bound_fields(self)
 
     def service_data(self) -> dict[str, Any]:
         """The names the service takes (`customer` → `customer_id`); empty fields are left out."""
@@ -250,4 +267,5 @@ class NewDealForm(forms.Form):
         for name in ("amount", "expected_close_date", "next_step"):
             if data[name] not in (None, ""):
                 values[name] = data[name]
+        values["custom"] = customfields.form_values(self, self.custom_fields)
         return values

@@ -190,6 +190,7 @@ class Deal(Trashable, WorkspaceOwned):
     )
     lost_note = models.TextField(_("lost note"), blank=True, max_length=2000)
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
     stage_entered_at = models.DateTimeField(_("entered stage at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Went to the trash with its customer, and comes back with it.

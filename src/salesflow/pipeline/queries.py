@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
@@ -15,6 +16,7 @@ from salesflow.activities.models import Activity
 from salesflow.core.errors import NotFound
 from salesflow.core.models import Membership, Team
 from salesflow.core.scoping import Actor, get_visible, visible
+from salesflow.customers import customfields
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange, StageKind
 
 PIPELINE_ORDERINGS = ("position", "name", "created_at", "id")
@@ -59,8 +61,11 @@ def lost_reasons(actor: Actor, filters: LostReasonFilter) -> QuerySet[LostReason
     return filters.filter(visible(LostReason, actor))
 
 
-def deals(actor: Actor, filters: DealFilter) -> QuerySet[Deal]:
-    return filters.filter(visible(Deal, actor)).select_related("stage", "lost_reason")
+def deals(
+    actor: Actor, filters: DealFilter, custom: Mapping[str, str] | None = None
+) -> QuerySet[Deal]:
+    rows = customfields.filtered(actor, "deal", filters.filter(visible(Deal, actor)), custom or {})
+    return rows.select_related("stage", "lost_reason")
 
 
 def deal(actor: Actor, deal_id: int) -> Deal:

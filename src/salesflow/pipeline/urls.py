@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from salesflow.pipeline.views import board, deal, moves, new
+from salesflow.pipeline.views import board, deal, moves, new, table
 
 app_name = "pipeline"
 urlpatterns = [
     path("board/", board.board_page, name="board"),
+    path("list/", table.deal_list, name="list"),
     path("board/columns/<int:stage_id>/", board.column_page, name="column"),
     path("new/", new.new_deal, name="new"),
     path("new/customers/", new.customer_options, name="customer_options"),

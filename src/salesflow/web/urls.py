@@ -13,5 +13,6 @@ urlpatterns = [
     path("customers/", include("salesflow.customers.urls")),
     path("activities/", include("salesflow.activities.urls")),
     path("analytics/", include("salesflow.analytics.urls")),
+    path("settings/custom-fields/", include("salesflow.customers.customfield_urls")),
     path("settings/", include("salesflow.core.urls")),
 ]

@@ -18,7 +18,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager, visible
-from salesflow.customers import trash
+from salesflow.customers import customfields, trash
 from salesflow.customers.models import Contact, Customer, Lifecycle
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.services.pipelines import first_stage
@@ -36,6 +36,7 @@ DEAL_FIELDS = frozenset(
         "next_step",
         "checklist",
         "forecast_category",
+        "custom",
     }
 )
 CREATE_FIELDS = DEAL_FIELDS | {"pipeline_id", "stage_id"}
@@ -209,6 +210,7 @@ def create_deal(actor: Actor, data: Mapping[str, Any]) -> Deal:
         probability=stage.probability,
     )
     require_can_own(actor, deal.owner_id)
+    values["custom"] = customfields.values_for(actor, "deal", values.get("custom"), None)
     values = _clean(actor, deal, values)
     writes.apply(deal, values)
     now = timezone.now()
@@ -223,6 +225,11 @@ def create_deal(actor: Actor, data: Mapping[str, Any]) -> Deal:
 def update_deal(actor: Actor, deal_id: int, version: int | None, data: Mapping[str, Any]) -> Deal:
     writes.only(data, DEAL_FIELDS)
     deal = writes.lock(actor, Deal, deal_id, version)
+    if "custom" in data:
+        data = {
+            **data,
+            "custom": customfields.values_for(actor, "deal", data["custom"], deal.custom),
+        }
     changes = writes.apply(deal, _clean(actor, deal, data))
     writes.update(actor, deal, changes)
     if changes.keys() & {"amount", "owner_id", "customer_id"}:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from salesflow.core.errors import Conflict, Forbidden, ValidationFailed
 from salesflow.core.scoping import Actor
+from salesflow.customers import customfields
 from salesflow.pipeline import queries
 from salesflow.pipeline.forms import DealForm
 from salesflow.pipeline.models import Deal, StageKind
@@ -54,6 +55,9 @@ def deal_context(actor: Actor, deal: Deal, form: DealForm | None = None) -> dict
         "activities": queries.deal_activities(actor, deal),
         "history": queries.stage_history(actor, deal),
         "lost_reasons": queries.active_lost_reasons(actor),
+        "custom_values": customfields.shown(
+            customfields.definitions(actor.workspace_id, "deal"), deal.custom
+        ),
     }
 
 
