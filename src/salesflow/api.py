@@ -7,6 +7,7 @@ from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
+from salesflow.customers.transfer_api import exports_router, imports_router
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -19,6 +20,8 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("/customers", customers)
 api.add_router("/contacts", contacts)
+api.add_router("/imports", imports_router)
+api.add_router("/exports", exports_router)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)
