@@ -91,6 +91,7 @@ class Row:
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     record: Any = None  # the existing record it matched
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def fail(self, key: str, reason: str) -> None:
         self.problems.append(Problem(self.number, key, self.raw.get(key, ""), reason))
@@ -265,9 +266,13 @@ class CustomerImporter(Importer):
     contact_fields = {name: f"contact_{name}" for name in CONTACT_VALUES}
 
     def key_of(self, row: Row) -> Any:
-        if self.match_key == ID:
-            return row.values.get("id")
-        return match_text(self.match_key, row.values.get(self.match_key) or "")
+        """The row's match key, read once (a phone number's parse is not cheap)."""
+        if "key" not in row.memo:
+            if self.match_key == ID:
+                row.memo["key"] = row.values.get("id")
+            else:
+                row.memo["key"] = match_text(self.match_key, row.values.get(self.match_key) or "")
+        return row.memo["key"]
 
     def run(self, rows: list[Row], lock: bool) -> Outcome:
         outcome = Outcome()
