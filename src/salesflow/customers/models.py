@@ -179,7 +179,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
     FINISHED = "finished", _("finished")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", _("stopped")
 
 
 class ImportJob(WorkspaceOwned):
