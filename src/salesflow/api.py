@@ -9,6 +9,7 @@ from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
 from salesflow.customers.customfield_api import custom_fields
 from salesflow.customers.protection_api import contact_reveals, customer_locks, trash_router
+from salesflow.customers.transfer_api import exports_router, imports_router
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -25,6 +26,8 @@ api.add_router("/contacts", contacts)
 api.add_router("/contacts", contact_reveals)
 api.add_router("/trash", trash_router)
 api.add_router("/custom-fields", custom_fields)
+api.add_router("/imports", imports_router)
+api.add_router("/exports", exports_router)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "salesflow.core",
     "salesflow.customers",
     "salesflow.pipeline",
@@ -174,6 +176,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Uploaded files waiting to be imported (customers/imports) live here until their job ends.
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Background jobs (imports) are rows in the database, run by `salesflow db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -263,3 +263,96 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ImportEntity(models.TextChoices):
+    CUSTOMERS = "customers", _("customers")
+    CONTACTS = "contacts", _("contacts")
+    DEALS = "deals", _("deals")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("uploaded")
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    FINISHED = "finished", _("finished")
+    FAILED = "failed", _("stopped")
+
+
+class ImportJob(WorkspaceOwned):
+    """One uploaded file on its way in: how it reads, how its columns map, and how its runs went.
+
+    A dry run and the real run use the same job; each run starts its counts afresh. The ids
+    written are kept here, and the job's single audit record stands for all its rows.
+    """
+
+    entity = models.CharField(_("records"), max_length=10, choices=ImportEntity.choices)
+    # Where the file is kept in the default storage (MEDIA_ROOT on one machine).
+    file = models.CharField(_("file"), max_length=255)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=5)
+    encoding = models.CharField(_("encoding"), max_length=12, blank=True)
+    headers = models.JSONField(_("headers"), default=list)
+    mapping = models.JSONField(_("mapping"), default=dict, blank=True)
+    match_key = models.CharField(_("match key"), max_length=12, blank=True)
+    on_match = models.CharField(_("when a row matches"), max_length=6, default="skip")
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    created_ids = models.JSONField(default=list, blank=True)
+    updated_ids = models.JSONField(default=list, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    scope_owner_path = "created_by"
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["workspace", "created_by", "id"])]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ImportProblem(models.Model):
+    """A row of an import that was not written: where, which field, what value, and why."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField(_("row"))
+    field = models.CharField(_("field"), max_length=100, blank=True)
+    value = models.TextField(_("value"), blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.row}: {self.reason}"
+
+
+class ImportMapping(WorkspaceOwned):
+    """The column mapping last confirmed for files of one entity with these very headers."""
+
+    entity = models.CharField(_("records"), max_length=10, choices=ImportEntity.choices)
+    headers_key = models.CharField(max_length=64)
+    mapping = models.JSONField(_("mapping"), default=dict)
+
+    scope_owner_path = None
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "entity", "headers_key"], name="import_mapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.headers_key[:8]}"

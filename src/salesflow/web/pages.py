@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -26,17 +27,20 @@ class PageRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-View = Callable[Concatenate[PageRequest, P], HttpResponse]
+# A page may stream its answer (a download), so any response will do.
+View = Callable[Concatenate[PageRequest, P], HttpResponseBase]
 
 
-def page(*methods: str) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, P], HttpResponse]]:
+def page(
+    *methods: str,
+) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
     """Declare a page view: signed-in members only, with the HTTP methods it answers."""
     allowed = list(methods or ("GET",))
 
-    def decorate(view: View[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    def decorate(view: View[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
         @require_http_methods(allowed)
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if getattr(request, "actor", None) is None:

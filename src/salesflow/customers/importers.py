@@ -1,0 +1,792 @@
+"""Importing one batch of rows of customers, contacts or deals.
+
+A batch is parsed and validated row by row without writing, by the same model checks and
+validation functions the services use; then its existing records are found with one query
+per batch (through the customers' search terms, which index whole names, e-mail addresses and
+phone numbers), and the batch is written in bulk inside the caller's transaction. A row with
+an error is reported and left out whole (a customer with its first contact, never one of the
+two). Deals are written through the deal services, row by row, because a deal's first stage
+change and the analytics aggregates belong to its creation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesflow.analytics import aggregates
+from salesflow.core import writes
+from salesflow.core.bulk import db_time, db_zone, insert_rows, reserve_ids
+from salesflow.core.errors import DomainError, FieldError, ValidationFailed
+from salesflow.core.models import Membership
+from salesflow.core.scoping import Actor, require_can_own, visible
+from salesflow.customers import search
+from salesflow.customers.columns import Column
+from salesflow.customers.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    ImportEntity,
+    Lifecycle,
+    SearchTerm,
+)
+from salesflow.customers.search import TERM_FIELDS, term_rows
+from salesflow.customers.services import _clean_contact_lists
+from salesflow.customers.terms import WHOLE, ContactText, normalise, phone_digits
+from salesflow.pipeline.models import Deal, Pipeline, Stage
+from salesflow.pipeline.services import deals as deal_services
+
+ID, EMAIL, PHONE, NAME = "id", "email", "phone", "name"
+MATCH_KEYS = {
+    ImportEntity.CUSTOMERS: (ID, EMAIL, PHONE, NAME),
+    ImportEntity.CONTACTS: (ID, EMAIL, PHONE, NAME),
+    ImportEntity.DEALS: (ID, NAME),
+}
+UPDATE, SKIP = "update", "skip"
+# Foreign keys are checked by the importer itself, once per batch, not by a query per row.
+NOT_VALIDATED = ("id", "workspace", "owner", "customer", "created_by", "updated_by")
+CUSTOMER_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
+    "kind", "name", "industry", "size", "region", "source_channel", "owner", "tier",
+    "lifecycle", "phone", "email", "website", "address", "notes", "initial",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
+    "customer", "name", "title", "phones", "emails", "birthday", "decision_role", "notes",
+)  # fmt: skip
+CUSTOMER_VALUES = (
+    "kind", "name", "industry", "size", "region", "source_channel", "tier", "lifecycle",
+    "phone", "email", "website", "address", "notes",
+)  # fmt: skip
+CONTACT_VALUES = ("name", "title", "phones", "emails", "birthday", "decision_role", "notes")
+DEAL_VALUES = (
+    "name", "amount", "currency", "expected_close_date", "probability", "next_step",
+    "forecast_category",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    key: str  # the column key the problem is about, "" for the whole row
+    value: str
+    reason: str
+
+
+@dataclass
+class Row:
+    """One line of the file: its number, the text of each mapped column, the parsed values."""
+
+    number: int
+    raw: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    record: Any = None  # the existing record it matched
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, key: str, reason: str) -> None:
+        self.problems.append(Problem(self.number, key, self.raw.get(key, ""), reason))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def given(self, key: str) -> bool:
+        """A column the file maps and this row fills; an empty cell changes nothing."""
+        return bool(self.raw.get(key, "").strip())
+
+
+@dataclass
+class Outcome:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    # rows that were to be written: a database error in the batch fails them all
+    written: list[Row] = field(default_factory=list)
+
+
+def parse_rows(
+    batch: Sequence[tuple[int, list[str]]], mapped: Sequence[tuple[int, Column]]
+) -> list[Row]:
+    rows = []
+    for number, cells in batch:
+        row = Row(number, {})
+        for index, column in mapped:
+            raw = cells[index] if index < len(cells) else ""
+            row.raw[column.key] = raw
+            try:
+                row.values[column.key] = column.parse(raw)
+            except Exception as invalid:  # a ValidationError, or a parser's own ValueError
+                messages = getattr(invalid, "messages", None) or [str(invalid)]
+                for message in messages:
+                    row.fail(column.key, str(message))
+        rows.append(row)
+    return rows
+
+
+def service_problems(row: Row, failed: DomainError, fields: Mapping[str, str]) -> None:
+    """File a service's errors under the row's columns: `owner_id` → owner, `emails.1` → emails."""
+    errors = (
+        failed.errors if isinstance(failed, ValidationFailed) else [FieldError("", failed.detail)]
+    )
+    for error in errors:
+        name = error.field.split(".")[0]
+        row.fail(fields.get(name, name if name in row.raw else ""), str(error.message))
+
+
+class Owners:
+    """Who may own what this actor imports: members by username, each checked once by the
+    service's own rule."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        members = Membership.objects.filter(workspace_id=actor.workspace_id, is_active=True)
+        self.by_name = dict(
+            User.objects.filter(pk__in=members.values("user_id")).values_list("username", "pk")
+        )
+        self.folded = {name.casefold(): pk for name, pk in self.by_name.items()}
+        self.checked: dict[int, str] = {}
+
+    def resolve(self, row: Row, key: str = "owner") -> int | None:
+        """The owner the row names (None: the actor), or a problem filed on the row."""
+        name = row.values.get(key) or ""
+        if not name:
+            return None
+        user_id = self.by_name.get(name, self.folded.get(name.casefold()))
+        if user_id is None:
+            row.fail(key, _("No active member of this workspace has this username."))
+            return None
+        if user_id not in self.checked:
+            try:
+                require_can_own(self.actor, user_id, key)
+                self.checked[user_id] = ""
+            except DomainError as refused:
+                errors = getattr(refused, "errors", None)
+                self.checked[user_id] = str(errors[0].message if errors else refused.detail)
+        if self.checked[user_id]:
+            row.fail(key, self.checked[user_id])
+            return None
+        return user_id
+
+
+def validation_problems(
+    row: Row, obj: Model, fields: Mapping[str, str], exclude: Iterable[str] = ()
+) -> None:
+    try:
+        writes.validate(obj, exclude=(*NOT_VALIDATED, *exclude))
+    except ValidationFailed as invalid:
+        service_problems(row, invalid, fields)
+
+
+def match_text(key: str, value: str) -> str:
+    """A key value as the search terms hold it."""
+    return phone_digits(value) if key == PHONE else normalise(value)
+
+
+def customers_by_terms(
+    actor: Actor, key: str, texts: set[str], lock: bool
+) -> dict[str, list[Customer]]:
+    """The visible customers whose own name, e-mail address or phone number is one of `texts`,
+    from the search index (one query for the terms, one for the customers)."""
+    texts.discard("")
+    if not texts:
+        return {}
+    ids = set(
+        visible(SearchTerm, actor)
+        .filter(rank=WHOLE, term__in=texts)
+        .values_list("customer_id", flat=True)
+    )
+    rows = visible(Customer, actor).filter(pk__in=ids)
+    if lock:
+        rows = rows.select_for_update()
+    found: dict[str, list[Customer]] = defaultdict(list)
+    for customer in rows.order_by("pk"):
+        own = getattr(customer, key)
+        found[match_text(key, own)].append(customer)
+    return found
+
+
+class Importer:
+    """What the three importers share: the actor, the options, the keys seen so far."""
+
+    entity: str
+    # service field name → column key, for the errors the model checks report
+    fields: Mapping[str, str] = {}
+
+    def __init__(
+        self, actor: Actor, match_key: str, on_match: str, *, create_customers: bool = False
+    ) -> None:
+        self.actor = actor
+        self.match_key = match_key
+        self.on_match = on_match
+        self.create_customers = create_customers
+        self.owners = Owners(actor)
+        self.zone = db_zone()
+        # match key → row number, so a file naming one record twice cannot create it twice
+        self.seen: dict[Any, int] = {}
+
+    def run(self, rows: list[Row], lock: bool) -> Outcome:
+        raise NotImplementedError
+
+    def rolled_back(self) -> None:
+        """The batch just run was not written after all: forget what it would have created."""
+
+    def first_time(self, row: Row, key: Any, column: str) -> bool:
+        """Whether no earlier row of the file had this key; a repeat is reported."""
+        if not key or (isinstance(key, tuple) and not key[-1]):
+            return True
+        earlier = self.seen.setdefault(key, row.number)
+        if earlier != row.number:
+            row.fail(
+                column,
+                _("Row %(row)d of this file has the same value; this row was left out.")
+                % {"row": earlier},
+            )
+            return False
+        return True
+
+    def stamp(self) -> tuple[str, int, int]:
+        now = db_time(timezone.now(), self.zone)
+        return now, self.actor.user_id, self.actor.workspace_id
+
+
+class CustomerImporter(Importer):
+    entity = ImportEntity.CUSTOMERS
+    fields = {"owner_id": "owner"}
+    contact_fields = {name: f"contact_{name}" for name in CONTACT_VALUES}
+
+    def key_of(self, row: Row) -> Any:
+        """The row's match key, read once (a phone number's parse is not cheap)."""
+        if "key" not in row.memo:
+            if self.match_key == ID:
+                row.memo["key"] = row.values.get("id")
+            else:
+                row.memo["key"] = match_text(self.match_key, row.values.get(self.match_key) or "")
+        return row.memo["key"]
+
+    def run(self, rows: list[Row], lock: bool) -> Outcome:
+        outcome = Outcome()
+        wanted = [row for row in rows if row.ok]
+        self._match(wanted, lock)
+        new: list[tuple[Row, Customer, Contact | None]] = []
+        changed: list[tuple[Row, Customer, dict[str, list[Any]]]] = []
+        for row in wanted:
+            if row.record is not None and self.on_match == SKIP:
+                outcome.skipped += 1
+                continue
+            owner_id = self.owners.resolve(row)
+            values = {name: row.values[name] for name in CUSTOMER_VALUES if row.given(name)}
+            if not row.ok:
+                continue
+            if row.record is not None:
+                customer = row.record
+                if owner_id is not None:
+                    values["owner_id"] = owner_id
+                changes = writes.apply(customer, values)
+                validation_problems(row, customer, self.fields)
+                if row.ok:
+                    changed.append((row, customer, changes))
+                continue
+            if not self.first_time(row, self.key_of(row), self.match_key):
+                continue
+            customer = Customer(
+                workspace_id=self.actor.workspace_id,
+                owner_id=owner_id or self.actor.user_id,
+                **values,
+            )
+            validation_problems(row, customer, self.fields)
+            contact = self._first_contact(row)
+            if row.ok:
+                new.append((row, customer, contact))
+        outcome.problems = [p for row in rows for p in row.problems]
+        self._create(new, outcome)
+        self._update(changed, outcome)
+        return outcome
+
+    def _match(self, rows: list[Row], lock: bool) -> None:
+        if self.match_key == ID:
+            ids = {row.values["id"] for row in rows if row.values.get("id") is not None}
+            existing = visible(Customer, self.actor).filter(pk__in=ids)
+            if lock:
+                existing = existing.select_for_update()
+            found = existing.in_bulk()
+            for row in rows:
+                pk = row.values.get("id")
+                if pk is not None and pk not in found:
+                    row.fail("id", _("No customer visible to you has this id."))
+                row.record = found.get(pk)
+            return
+        texts = {self.key_of(row) for row in rows}
+        found_by_text = customers_by_terms(self.actor, self.match_key, texts, lock)
+        for row in rows:
+            candidates = found_by_text.get(self.key_of(row), [])
+            if len(candidates) > 1:
+                row.fail(
+                    self.match_key, _("Several customers match this value; match by id instead.")
+                )
+            elif candidates:
+                row.record = candidates[0]
+
+    def _first_contact(self, row: Row) -> Contact | None:
+        values = {
+            name: row.values[f"contact_{name}"]
+            for name in CONTACT_VALUES
+            if row.given(f"contact_{name}")
+        }
+        if not values:
+            return None
+        if not values.get("name"):
+            row.fail("contact_name", _("A contact needs a name."))
+            return None
+        try:
+            _clean_contact_lists(values)
+        except ValidationFailed as invalid:
+            service_problems(row, invalid, self.contact_fields)
+            return None
+        contact = Contact(workspace_id=self.actor.workspace_id, **values)
+        validation_problems(row, contact, self.contact_fields)
+        return contact
+
+    def _create(self, new: list[tuple[Row, Customer, Contact | None]], outcome: Outcome) -> None:
+        if not new:
+            return
+        customers = [customer for _row, customer, _contact in new]
+        contacts = [(customer, contact) for _row, customer, contact in new if contact is not None]
+        write_customers(self, customers, contacts)
+        outcome.created.extend(customer.pk for customer in customers)
+        outcome.written.extend(row for row, _customer, _contact in new)
+
+    def _update(
+        self, changed: list[tuple[Row, Customer, dict[str, list[Any]]]], outcome: Outcome
+    ) -> None:
+        really = [(row, customer, changes) for row, customer, changes in changed if changes]
+        outcome.skipped += len(changed) - len(really)
+        if not really:
+            return
+        now = timezone.now()
+        names: set[str] = {"version", "updated_at", "updated_by"}
+        for _row, customer, changes in really:
+            customer.version += 1
+            customer.updated_at = now
+            customer.updated_by_id = self.actor.user_id
+            customer.initial = search.initial(customer)
+            names |= {name.removesuffix("_id") for name in changes} | {"initial"}
+        Customer.objects.bulk_update([customer for _r, customer, _c in really], sorted(names))
+        for _row, customer, changes in really:
+            aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
+        search.reindex([customer.pk for _r, customer, _c in really])
+        outcome.updated.extend(customer.pk for _r, customer, _c in really)
+        outcome.written.extend(row for row, _customer, _changes in really)
+
+
+def write_customers(
+    importer: Importer, customers: list[Customer], contacts: list[tuple[Customer, Contact]]
+) -> None:
+    """New customers and their contacts in bulk, with their search terms, as the services
+    would have written them one by one."""
+    now, by, workspace_id = importer.stamp()
+    for customer, pk in zip(customers, reserve_ids(Customer, len(customers)), strict=True):
+        customer.pk = pk
+        customer.initial = search.initial(customer)
+    insert_rows(
+        Customer,
+        CUSTOMER_FIELDS,
+        [
+            (c.pk, workspace_id, now, now, by, by, 1, c.kind, c.name, c.industry, c.size,
+             c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone, c.email,
+             c.website, c.address, c.notes, c.initial)
+            for c in customers
+        ],
+    )  # fmt: skip
+    texts: dict[int, list[ContactText]] = defaultdict(list)
+    for (customer, contact), pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
+        contact.pk = pk
+        contact.customer = customer
+        texts[customer.pk].append(ContactText(contact.name, contact.phones, contact.emails))
+    insert_rows(
+        Contact,
+        CONTACT_FIELDS,
+        [
+            (c.pk, workspace_id, now, now, by, by, 1, c.customer_id, c.name, c.title,
+             json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, c.notes)
+            for _customer, c in contacts
+        ],
+    )  # fmt: skip
+    insert_rows(
+        SearchTerm,
+        TERM_FIELDS,
+        [
+            term
+            for c in customers
+            for term in term_rows(
+                workspace_id=workspace_id, owner_id=c.owner_id, customer_id=c.pk, kind=c.kind,
+                name=c.name, phone=c.phone, email=c.email, contacts=texts.get(c.pk, ()),
+            )
+        ],
+    )  # fmt: skip
+
+
+class CustomerLinks:
+    """The customer each row of contacts or deals belongs to: by id or by exact name, found
+    for the whole batch at once; for vCards, a customer missing by name is created."""
+
+    def __init__(self, importer: Importer) -> None:
+        self.importer = importer
+        # customers created in this job by name, so two cards of one company share it
+        self.created: dict[str, Customer] = {}
+        self.batch: list[str] = []
+
+    def rolled_back(self) -> None:
+        for text in self.batch:
+            self.created.pop(text, None)
+
+    def resolve(self, rows: list[Row], lock: bool) -> tuple[dict[int, Customer], list[Customer]]:
+        """Each row's customer (by row number) and the customers to create for them."""
+        actor = self.importer.actor
+        ids = {row.values["customer_id"] for row in rows if row.values.get("customer_id")}
+        by_id = visible(Customer, actor).filter(pk__in=ids).in_bulk() if ids else {}
+        names = {
+            normalise(row.values.get("customer") or "")
+            for row in rows
+            if not row.values.get("customer_id")
+        }
+        by_name = customers_by_terms(actor, NAME, names, lock=False)
+        linked: dict[int, Customer] = {}
+        new: list[Customer] = []
+        self.batch = []
+        for row in rows:
+            pk = row.values.get("customer_id")
+            if pk:
+                if pk in by_id:
+                    linked[row.number] = by_id[pk]
+                else:
+                    row.fail("customer_id", _("No customer visible to you has this id."))
+                continue
+            name = (row.values.get("customer") or "").strip()
+            if not name and self.importer.create_customers:
+                name = row.values.get("name") or ""
+            text = normalise(name)
+            found = by_name.get(text, []) or ([self.created[text]] if text in self.created else [])
+            if len(found) > 1:
+                row.fail(
+                    "customer", _("Several customers have this name; give the customer id instead.")
+                )
+            elif found:
+                linked[row.number] = found[0]
+            elif not name:
+                row.fail("customer", _("Give the customer's name or id."))
+            elif not self.importer.create_customers:
+                row.fail("customer", _("No customer visible to you has this name."))
+            else:
+                # A card without an organisation is a person buying for themselves.
+                own = not (row.values.get("customer") or "").strip()
+                customer = Customer(
+                    workspace_id=actor.workspace_id,
+                    owner_id=actor.user_id,
+                    name=name,
+                    kind=CustomerKind.PERSON if own else CustomerKind.COMPANY,
+                    lifecycle=Lifecycle.PROSPECT,
+                )
+                validation_problems(row, customer, {"name": "customer"})
+                if row.ok:
+                    self.created[text] = customer
+                    self.batch.append(text)
+                    new.append(customer)
+                    linked[row.number] = customer
+        return linked, new
+
+
+class ContactImporter(Importer):
+    entity = ImportEntity.CONTACTS
+    fields = {"customer_id": "customer_id"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links = CustomerLinks(self)
+
+    def rolled_back(self) -> None:
+        self.links.rolled_back()
+
+    def run(self, rows: list[Row], lock: bool) -> Outcome:
+        outcome = Outcome()
+        wanted = [row for row in rows if row.ok]
+        linked, new_customers = self.links.resolve(wanted, lock)
+        wanted = [row for row in wanted if row.ok]
+        self._match(wanted, linked, lock)
+        new: list[tuple[Row, Contact]] = []
+        changed: list[tuple[Row, Contact, dict[str, list[Any]]]] = []
+        for row in wanted:
+            if not row.ok:
+                continue
+            values = {name: row.values[name] for name in CONTACT_VALUES if row.given(name)}
+            try:
+                _clean_contact_lists(values)
+            except ValidationFailed as invalid:
+                service_problems(row, invalid, self.fields)
+                continue
+            customer = linked[row.number]
+            if row.record is not None:
+                if self.on_match == SKIP:
+                    outcome.skipped += 1
+                    continue
+                contact = row.record
+                if contact.customer_id != customer.pk:
+                    values["customer"] = customer
+                changes = writes.apply(contact, values)
+                validation_problems(row, contact, self.fields)
+                if row.ok:
+                    changed.append((row, contact, changes))
+                continue
+            if not self.first_time(
+                row, (customer.pk or id(customer), self._key(row)), self._column()
+            ):
+                continue
+            contact = Contact(workspace_id=self.actor.workspace_id, **values)
+            validation_problems(row, contact, self.fields)
+            if row.ok:
+                contact.customer = customer
+                new.append((row, contact))
+        outcome.problems = [p for row in rows for p in row.problems]
+        used = {id(contact.customer) for _row, contact in new}
+        creating = [
+            customer for customer in new_customers if id(customer) in used and customer.pk is None
+        ]
+        if creating or new:
+            write_new_contacts(self, creating, [c for _r, c in new])
+            outcome.created.extend(contact.pk for _row, contact in new)
+            outcome.written.extend(row for row, _contact in new)
+        self._update(changed, outcome)
+        return outcome
+
+    def _column(self) -> str:
+        return self.match_key if self.match_key in (ID, NAME) else f"{self.match_key}s"
+
+    def _key(self, row: Row) -> Any:
+        if self.match_key == ID:
+            return row.values.get("id")
+        if self.match_key == NAME:
+            return normalise(row.values.get("name") or "")
+        items = row.values.get(f"{self.match_key}s") or []
+        return match_text(self.match_key, items[0]) if items else ""
+
+    def _match(self, rows: list[Row], linked: Mapping[int, Customer], lock: bool) -> None:
+        contacts = visible(Contact, self.actor)
+        if self.match_key == ID:
+            ids = {row.values["id"] for row in rows if row.values.get("id")}
+            found = (
+                (contacts.select_for_update() if lock else contacts).filter(pk__in=ids).in_bulk()
+            )
+            for row in rows:
+                pk = row.values.get("id")
+                if pk and pk not in found:
+                    row.fail("id", _("No contact visible to you has this id."))
+                row.record = found.get(pk)
+            return
+        customer_ids = {c.pk for c in linked.values() if c.pk is not None}
+        existing = contacts.filter(customer_id__in=customer_ids).order_by("pk")
+        if lock:
+            existing = existing.select_for_update()
+        index: dict[tuple[int, str], list[Contact]] = defaultdict(list)
+        for contact in existing:
+            if self.match_key == NAME:
+                texts = [normalise(contact.name)]
+            else:
+                texts = [
+                    match_text(self.match_key, v) for v in getattr(contact, f"{self.match_key}s")
+                ]
+            for text in set(texts):
+                index[(contact.customer_id, text)].append(contact)
+        for row in rows:
+            customer = linked.get(row.number)
+            if customer is None or customer.pk is None:
+                continue
+            candidates = index.get((customer.pk, self._key(row)), [])
+            if len(candidates) > 1:
+                row.fail(
+                    self.match_key, _("Several contacts match this value; match by id instead.")
+                )
+            elif candidates:
+                row.record = candidates[0]
+
+    def _update(
+        self, changed: list[tuple[Row, Contact, dict[str, list[Any]]]], outcome: Outcome
+    ) -> None:
+        really = [(row, contact, changes) for row, contact, changes in changed if changes]
+        outcome.skipped += len(changed) - len(really)
+        if not really:
+            return
+        now = timezone.now()
+        names: set[str] = {"version", "updated_at", "updated_by"}
+        customer_ids: set[int] = set()
+        for _row, contact, changes in really:
+            contact.version += 1
+            contact.updated_at = now
+            contact.updated_by_id = self.actor.user_id
+            names |= {name.removesuffix("_id") for name in changes}
+            customer_ids |= {contact.customer_id, *(changes.get("customer_id") or [])}
+        Contact.objects.bulk_update([contact for _r, contact, _c in really], sorted(names))
+        search.reindex(customer_ids)
+        outcome.updated.extend(contact.pk for _r, contact, _c in really)
+        outcome.written.extend(row for row, _contact, _changes in really)
+
+
+def write_new_contacts(
+    importer: Importer, customers: list[Customer], contacts: list[Contact]
+) -> None:
+    """Customers created for contacts (from vCards) and the new contacts; their customers'
+    search terms are recomputed with the contacts in."""
+    if customers:
+        write_customers(importer, customers, [])
+    now, by, workspace_id = importer.stamp()
+    for contact, pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
+        contact.pk = pk
+        contact.customer_id = contact.customer.pk
+    insert_rows(
+        Contact,
+        CONTACT_FIELDS,
+        [
+            (c.pk, workspace_id, now, now, by, by, 1, c.customer_id, c.name, c.title,
+             json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, c.notes)
+            for c in contacts
+        ],
+    )  # fmt: skip
+    search.reindex({contact.customer_id for contact in contacts})
+
+
+class DealImporter(Importer):
+    entity = ImportEntity.DEALS
+    fields = {
+        "customer_id": "customer_id",
+        "owner_id": "owner",
+        "pipeline_id": "pipeline",
+        "stage_id": "stage",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links = CustomerLinks(self)
+        self.pipelines = {normalise(p.name): p for p in visible(Pipeline, self.actor)}
+        self.stages: dict[tuple[int, str], Stage] = {
+            (s.pipeline_id, normalise(s.name)): s for s in visible(Stage, self.actor)
+        }
+
+    def rolled_back(self) -> None:
+        self.links.rolled_back()
+
+    def run(self, rows: list[Row], lock: bool) -> Outcome:
+        outcome = Outcome()
+        wanted = [row for row in rows if row.ok]
+        linked, _new = self.links.resolve(wanted, lock)
+        wanted = [row for row in wanted if row.ok]
+        self._match(wanted, linked, lock)
+        for row in wanted:
+            if not row.ok:
+                continue
+            data = {name: row.values[name] for name in DEAL_VALUES if row.given(name)}
+            data["customer_id"] = linked[row.number].pk
+            owner_id = self.owners.resolve(row)
+            if owner_id is not None:
+                data["owner_id"] = owner_id
+            if not row.ok:
+                continue
+            if row.record is not None:
+                if self.on_match == SKIP:
+                    outcome.skipped += 1
+                    continue
+                self._write(row, outcome, data, row.record)
+                continue
+            if not self.first_time(row, (data["customer_id"], self._key(row)), self.match_key):
+                continue
+            self._place(row, data)
+            if row.ok:
+                self._write(row, outcome, data, None)
+        outcome.problems = [p for row in rows for p in row.problems]
+        return outcome
+
+    def _place(self, row: Row, data: dict[str, Any]) -> None:
+        """The pipeline and stage the row names, by name (the default pipeline's first stage
+        when it names none)."""
+        pipeline_name = normalise(row.values.get("pipeline") or "")
+        if pipeline_name:
+            pipeline = self.pipelines.get(pipeline_name)
+            if pipeline is None:
+                row.fail("pipeline", _("No pipeline has this name."))
+                return
+            data["pipeline_id"] = pipeline.pk
+        stage_name = normalise(row.values.get("stage") or "")
+        if stage_name:
+            pipeline_id = data.get("pipeline_id") or next(
+                (p.pk for p in self.pipelines.values() if p.is_default), None
+            )
+            stage = self.stages.get((pipeline_id or 0, stage_name))
+            if stage is None:
+                row.fail("stage", _("The pipeline has no stage with this name."))
+                return
+            data["stage_id"] = stage.pk
+
+    def _write(self, row: Row, outcome: Outcome, data: dict[str, Any], deal: Deal | None) -> None:
+        try:
+            with transaction.atomic():
+                if deal is None:
+                    written = deal_services.create_deal(self.actor, data)
+                    outcome.created.append(written.pk)
+                else:
+                    before = deal.version
+                    written = deal_services.update_deal(self.actor, deal.pk, None, data)
+                    if written.version == before:
+                        outcome.skipped += 1
+                        return
+                    outcome.updated.append(written.pk)
+        except DomainError as refused:
+            service_problems(row, refused, self.fields)
+            return
+        outcome.written.append(row)
+
+    def _key(self, row: Row) -> Any:
+        if self.match_key == ID:
+            return row.values.get("id")
+        return normalise(row.values.get("name") or "")
+
+    def _match(self, rows: list[Row], linked: Mapping[int, Customer], lock: bool) -> None:
+        deals = visible(Deal, self.actor)
+        if self.match_key == ID:
+            ids = {row.values["id"] for row in rows if row.values.get("id")}
+            found = deals.filter(pk__in=ids).in_bulk()
+            for row in rows:
+                pk = row.values.get("id")
+                if pk and pk not in found:
+                    row.fail("id", _("No deal visible to you has this id."))
+                row.record = found.get(pk)
+            return
+        customer_ids = {c.pk for c in linked.values() if c.pk is not None}
+        index: dict[tuple[int, str], list[Deal]] = defaultdict(list)
+        for deal in deals.filter(customer_id__in=customer_ids).order_by("pk"):
+            index[(deal.customer_id, normalise(deal.name))].append(deal)
+        for row in rows:
+            customer = linked.get(row.number)
+            if customer is None:
+                continue
+            candidates = index.get((customer.pk, self._key(row)), [])
+            if len(candidates) > 1:
+                row.fail(
+                    "name", _("Several deals of this customer have this name; match by id instead.")
+                )
+            elif candidates:
+                row.record = candidates[0]
+
+
+IMPORTERS: dict[str, type[Importer]] = {
+    ImportEntity.CUSTOMERS: CustomerImporter,
+    ImportEntity.CONTACTS: ContactImporter,
+    ImportEntity.DEALS: DealImporter,
+}

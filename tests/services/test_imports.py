@@ -1,0 +1,383 @@
+"""Imports: encodings and formats, mappings, dry runs, bad rows, failed batches, re-imports,
+and the job run by the real database worker."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.utils import translation
+
+from salesflow.core.errors import ValidationFailed
+from salesflow.core.models import AuditRecord
+from salesflow.core.scoping import Actor
+from salesflow.customers import imports
+from salesflow.customers.models import (
+    Contact,
+    Customer,
+    ImportJob,
+    ImportProblem,
+    ImportStatus,
+    SearchTerm,
+)
+from salesflow.customers.search import CustomerSearch
+from salesflow.pipeline.models import Deal
+from tests.conftest import World, make_customer
+from tests.services.support import row_counts
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
+HEADERS = "客户名称,手机,邮箱,地区\n"
+ROWS = "华信钢铁有限公司,13800138000,buy@huaxin.cn,上海\n单雄信,13900139000,,北京\n"
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+def upload(actor: Actor, name: str, data: bytes, entity: str = "customers") -> ImportJob:
+    return imports.upload(actor, entity, SimpleUploadedFile(name, data))
+
+
+def run(
+    actor: Actor,
+    job: ImportJob,
+    *,
+    key: str = "phone",
+    on_match: str = "update",
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    batch_rows: int = imports.BATCH_ROWS,
+) -> ImportJob:
+    """Start the job as the pages do, then run its body in this process."""
+    mapping = mapping if mapping is not None else imports.suggested_mapping(actor, job)
+    imports.start(actor, job.pk, mapping=mapping, match_key=key, on_match=on_match, dry_run=dry_run)
+    return imports.execute(actor, ImportJob.objects.get(pk=job.pk), batch_rows=batch_rows)
+
+
+def problems(job: ImportJob) -> list[tuple[int, str, str, str]]:
+    return [
+        (p.row, p.field, p.value, p.reason)
+        for p in ImportProblem.objects.filter(job=job).order_by("row", "id")
+    ]
+
+
+def names(actor: Actor) -> list[str]:
+    return sorted(
+        Customer.objects.filter(workspace_id=actor.workspace_id).values_list("name", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030")],
+)
+def test_each_encoding_imports_the_same_customers(
+    world: World, encoding: str, expected: str
+) -> None:
+    # Given the same two rows saved in UTF-8, UTF-8 with its BOM, and GB18030 (Excel in China)
+    data = (HEADERS + ROWS).encode(encoding)
+    assert data.startswith(codecs.BOM_UTF8) == (encoding == "utf-8-sig")
+    # When it is uploaded and run with the suggested mapping
+    job = upload(world.admin, "客户.csv", data)
+    assert job.encoding == expected
+    assert imports.suggested_mapping(world.admin, job) == {
+        "客户名称": "name", "手机": "phone", "邮箱": "email", "地区": "region",
+    }  # fmt: skip
+    job = run(world.admin, job)
+    # Then both customers are in, with their Chinese text intact, and found by the search
+    assert (job.status, job.created, job.failed) == (ImportStatus.FINISHED, 2, 0)
+    assert names(world.admin) == ["华信钢铁有限公司", "单雄信"]
+    huaxin = Customer.objects.get(name="华信钢铁有限公司")
+    assert (huaxin.phone, huaxin.email, huaxin.region, huaxin.initial) == (
+        "13800138000", "buy@huaxin.cn", "上海", "H",
+    )  # fmt: skip
+    found = CustomerSearch(world.admin, "huaxin", Customer.objects.all()).page(None, 5)[0]
+    assert [c.name for c in found] == ["华信钢铁有限公司"]
+    assert sorted(job.created_ids) == sorted(Customer.objects.values_list("pk", flat=True))
+
+
+def test_an_undecodable_file_is_refused_naming_its_line(world: World) -> None:
+    # Given a file whose third line holds a byte neither UTF-8 nor GB18030 allows (0xFF)
+    data = (HEADERS + "甲公司,13800138000,,\n").encode("gb18030") + b"\xff\xff,1,,\n"
+    # When it is uploaded, Then it is refused, naming line 3, and nothing is kept
+    with pytest.raises(ValidationFailed) as refused:
+        upload(world.admin, "bad.csv", data)
+    assert refused.value.errors[0].field == "file"
+    assert "Line 3 " in str(refused.value.errors[0].message)
+    assert ImportJob.objects.count() == 0
+
+
+def test_an_xlsx_written_by_openpyxl_imports(world: World) -> None:
+    # Given a workbook with English headers, a number-typed phone and a blank row
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Name", "Phone", "Tier", "Lifecycle"])
+    sheet.append(["Redhill Ltd", 13800138000, "A", "customer"])
+    sheet.append([None, None, None, None])
+    sheet.append(["Bluewater Inc.", "021-5555 0100", "b", "客户"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # When it is imported
+    job = run(world.admin, upload(world.admin, "list.xlsx", buffer.getvalue()))
+    # Then the phone reads as written (no ".0"), and choices by code, by label or in Chinese
+    assert (job.file_format, job.created, job.failed) == ("xlsx", 2, 0)
+    rows = Customer.objects.order_by("name").values_list("name", "phone", "tier", "lifecycle")
+    assert list(rows) == [
+        ("Bluewater Inc.", "021-5555 0100", "B", "customer"),
+        ("Redhill Ltd", "13800138000", "A", "customer"),
+    ]
+
+
+def test_vcard_fixtures_import_as_contacts_with_their_customers(world: World) -> None:
+    # Given Outlook's card (Michael Angstadt at TheCompany) and a Chinese company card
+    data = (FIXTURES / "ezvcard_outlook-2007.vcf").read_bytes()
+    sf = (FIXTURES / "metowolf_sf-express_顺丰速运.vcf").read_bytes()
+    # When each is imported as contacts
+    first = run(world.admin, upload(world.admin, "a.vcf", data, "contacts"), key="name")
+    second = run(world.admin, upload(world.admin, "b.vcf", sf, "contacts"), key="name")
+    # Then each card is a contact of a customer named by its organisation
+    assert (first.created, first.failed, second.created, second.failed) == (1, 0, 1, 0)
+    michael = Contact.objects.select_related("customer").get(name="Mr. Michael Angstadt Jr.")
+    assert michael.customer.name == "TheCompany"
+    assert "mike.angstadt@gmail.com" in michael.emails
+    assert "(111) 555-1111" in michael.phones
+    assert Contact.objects.get(customer__name="顺丰速运").name == "顺丰速运"
+    # And the contact's phone finds its customer through the search
+    found = CustomerSearch(world.admin, "111 555 4444", Customer.objects.all()).page(None, 5)[0]
+    assert [c.name for c in found] == ["TheCompany"]
+    # And importing the same card again creates nothing (matched by name and company)
+    again = run(world.admin, upload(world.admin, "a.vcf", data, "contacts"), key="name")
+    assert (again.created, Contact.objects.count(), Customer.objects.count()) == (0, 2, 2)
+
+
+def test_the_mapping_is_remembered_for_the_same_headers(world: World) -> None:
+    # Given a file whose column 备注 the user maps by hand to notes, and 地区 to nothing
+    data = "名字,电话号码,备注,地区\n甲公司,13800138000,老客户,上海\n".encode()
+    job = upload(world.admin, "a.csv", data)
+    chosen = {"名字": "name", "电话号码": "phone", "备注": "notes"}
+    run(world.admin, job, mapping=chosen)
+    # When another file with the same headers in another order is uploaded
+    later = upload(
+        world.boss, "b.csv", "地区,备注,电话号码,名字\n北京,新,13900139000,乙公司\n".encode()
+    )
+    # Then the remembered mapping is offered, for anyone in the workspace
+    assert imports.suggested_mapping(world.boss, later) == chosen
+
+
+def test_a_dry_run_writes_nothing_and_counts_what_would_happen(world: World) -> None:
+    # Given one customer already there (13800138000) and a file of it and a new one
+    make_customer(world.admin, name="华信", phone="13800138000")
+    before = row_counts()
+    terms = SearchTerm.objects.count()
+    job = upload(world.admin, "a.csv", (HEADERS + ROWS + "丙公司,1,bad-email,\n").encode())
+    # When it is dry run, matching by phone and updating
+    job = run(world.admin, job, dry_run=True)
+    # Then it counts 1 update, 1 create, 1 failure, and writes nothing but the job's counts
+    assert (job.updated, job.created, job.skipped, job.failed) == (1, 1, 0, 1)
+    assert (job.dry_run, job.created_ids, job.updated_ids) == (True, [], [])
+    after = row_counts()
+    # (three audit records: the upload, the mapping remembered, the dry run queued)
+    assert after == {**before, "AuditRecord": before["AuditRecord"] + 3}
+    assert SearchTerm.objects.count() == terms
+    assert Customer.objects.get(phone="13800138000").name == "华信"
+    assert [(p[0], p[1]) for p in problems(job)] == [(4, "邮箱")]
+
+
+def test_bad_rows_are_reported_by_row_field_and_reason_and_good_rows_go_in(world: World) -> None:
+    # Given rows 2 and 5 good; row 3 without a name; row 4 with a bad e-mail and an unknown tier
+    data = (
+        "Name,Email,Tier,Owner\n"
+        "Good One,one@example.cn,A,\n"
+        ",two@example.cn,B,\n"
+        "Bad Two,not-an-email,Z,\n"
+        f"Good Three,,C,{world.rep_east.user.username}\n"
+    ).encode()
+    # When it is imported matching by e-mail
+    job = run(world.admin, upload(world.admin, "a.csv", data), key="email")
+    # Then each bad row is reported with its number, the file's column, the value and why
+    assert (job.created, job.failed, job.processed, job.total) == (2, 2, 4, 4)
+    assert problems(job) == [
+        (3, "Name", "", "This field cannot be blank."),
+        (4, "Tier", "Z", "Choose one of: A, B, C."),
+    ]
+    # (row 4's tier is refused while parsing, before the e-mail is looked at)
+    assert names(world.admin) == ["Good One", "Good Three"]
+    assert Customer.objects.get(name="Good Three").owner_id == world.rep_east.user_id
+
+
+def test_a_row_with_a_bad_first_contact_is_left_out_whole(world: World) -> None:
+    # Given a customer row whose first contact has an invalid e-mail address
+    data = "Name,Contact name,Contact emails\nRedhill,Li Lei,li@@x\nBluewater,Han Meimei,han@b.cn\n"
+    # When it is imported
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    # Then neither that customer nor its contact is written; the other row is, with its contact
+    assert (job.created, job.failed) == (1, 1)
+    assert problems(job) == [(2, "Contact emails", "li@@x", "Enter a valid email address.")]
+    assert list(Contact.objects.values_list("customer__name", "name")) == [
+        ("Bluewater", "Han Meimei")
+    ]
+
+
+def _refuse_inserts_named(name: str) -> None:
+    """A real database error: a trigger that refuses one customer name."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.name = '{name}' THEN RAISE EXCEPTION 'refused by trigger'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON customers_customer "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON customers_customer "
+                f"WHEN NEW.name = '{name}' BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"
+            )
+
+
+def test_a_failed_batch_changes_nothing_it_should_not(world: World) -> None:
+    # Given five rows read in batches of two, and a database that refuses the name BOOM
+    lines = ["Name,Phone", "A1,13800000001", "A2,13800000002", "BOOM,13800000003"]
+    data = "\n".join([*lines, "A4,13800000004", "A5,13800000005", ""])
+    job = upload(world.admin, "a.csv", data.encode())
+    _refuse_inserts_named("BOOM")
+    terms_before = SearchTerm.objects.count()
+    # When it is imported
+    job = run(world.admin, job, batch_rows=2)
+    # Then the second batch (rows 4 and 5: BOOM and A4) is rolled back whole and reported;
+    # batches one and three (A1, A2; A5) are in, with their search terms and nothing more
+    assert (job.status, job.created, job.failed, job.processed) == ("finished", 3, 2, 5)
+    assert names(world.admin) == ["A1", "A2", "A5"]
+    assert [(row, field) for row, field, _v, _r in problems(job)] == [(4, ""), (5, "")]
+    assert all("refused by trigger" in reason for *_rest, reason in problems(job))
+    customers = set(Customer.objects.values_list("pk", flat=True))
+    assert set(job.created_ids) == customers
+    assert set(SearchTerm.objects.values_list("customer_id", flat=True)) == customers
+    assert SearchTerm.objects.count() > terms_before
+    # And the job's single audit record counts what happened
+    audit = AuditRecord.objects.get(entity="customers.importjob", entity_id=job.pk, action="import")
+    assert audit.changes == {"created": 3, "updated": 0, "skipped": 0, "failed": 2}
+
+
+@pytest.mark.parametrize("on_match", ["update", "skip"])
+def test_importing_the_same_file_again_creates_no_duplicates(world: World, on_match: str) -> None:
+    # Given a file of two customers imported once
+    data = (HEADERS + ROWS).encode()
+    run(world.admin, upload(world.admin, "a.csv", data))
+    ids = sorted(Customer.objects.values_list("pk", flat=True))
+    # And then changed in one cell (华信's region)
+    changed = (HEADERS + ROWS.replace("上海", "杭州")).encode()
+    # When the changed file is imported again, matched by phone
+    job = run(world.admin, upload(world.admin, "b.csv", changed), on_match=on_match)
+    # Then nothing new is created; the change is written only when updating
+    assert sorted(Customer.objects.values_list("pk", flat=True)) == ids
+    huaxin = Customer.objects.get(name="华信钢铁有限公司")
+    if on_match == "update":
+        # 单雄信's row is unchanged, so it counts as skipped; 华信 is updated to version 2
+        assert (job.created, job.updated, job.skipped) == (0, 1, 1)
+        assert (huaxin.region, huaxin.version) == ("杭州", 2)
+        assert job.updated_ids == [huaxin.pk]
+    else:
+        assert (job.created, job.updated, job.skipped) == (0, 0, 2)
+        assert (huaxin.region, huaxin.version) == ("上海", 1)
+
+
+def test_a_row_repeating_a_key_of_the_file_is_not_created_twice(world: World) -> None:
+    data = "Name,Phone\n甲,138 0013 8000\n乙,+86 13800138000\n".encode()
+    job = run(world.admin, upload(world.admin, "a.csv", data))
+    assert (job.created, job.failed) == (1, 1)
+    assert problems(job)[0][:2] == (3, "Phone")
+
+
+def test_a_rep_imports_only_for_themselves_and_matches_only_what_they_see(world: World) -> None:
+    # Given a colleague's customer with the phone the file names, and a row given to the boss
+    make_customer(world.rep_west, name="西区客户", phone="13800138000")
+    data = (
+        f"Name,Phone,Owner\n东区客户,13800138000,\n老板的,13900139000,{world.boss.user.username}\n"
+    )
+    # When rep_east imports it matching by phone
+    job = run(world.rep_east, upload(world.rep_east, "a.csv", data.encode()))
+    # Then the colleague's customer is not matched (a new one is created), the boss row refused
+    assert (job.created, job.updated, job.failed) == (1, 0, 1)
+    assert problems(job)[0][1:] == (
+        "Owner",
+        world.boss.user.username,
+        "You may not assign records to this member.",
+    )
+    assert Customer.objects.get(name="西区客户").owner_id == world.rep_west.user_id
+
+
+def test_deals_import_through_the_deal_services(world: World) -> None:
+    customer = make_customer(world.admin, name="华信钢铁")
+    data = (
+        "商机名称,客户名称,销售阶段,金额,预计成交日期\n"
+        '二期扩容,华信钢铁,Initial contact,"120,000.50",2030/6/30\n'
+        "无名客户的单,不存在的公司,,1,\n"
+    ).encode()
+    job = run(world.admin, upload(world.admin, "d.csv", data, "deals"), key="name")
+    assert (job.created, job.failed) == (1, 1)
+    deal = Deal.objects.select_related("stage").get(customer=customer)
+    assert (deal.name, deal.stage.name, str(deal.amount), str(deal.expected_close_date)) == (
+        "二期扩容", "Initial contact", "120000.50", "2030-06-30",
+    )  # fmt: skip
+    assert deal.stage_changes.count() == 1
+    assert problems(job) == [
+        (3, "客户名称", "不存在的公司", "No customer visible to you has this name.")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_runs_through_the_real_database_worker(world: World) -> None:
+    # Given an uploaded file started as the page starts it (the job is queued on commit);
+    # the transactions commit for real here, as the worker (which checks its connection
+    # between tasks) needs
+    job = upload(world.admin, "a.csv", (HEADERS + ROWS).encode())
+    mapping = imports.suggested_mapping(world.admin, job)
+    imports.start(world.admin, job.pk, mapping=mapping, match_key="phone",
+                  on_match="update", dry_run=False)  # fmt: skip
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.QUEUED
+    # When the database worker runs what is queued and exits
+    call_command("db_worker", "--batch", "--no-startup-delay", "--verbosity", "0")
+    # Then the job has run to its end
+    job.refresh_from_db()
+    assert (job.status, job.created, job.processed, job.total) == ("finished", 2, 2, 2)
+    assert names(world.admin) == ["华信钢铁有限公司", "单雄信"]
+
+
+def test_mapping_errors_name_the_field(world: World) -> None:
+    job = upload(world.admin, "a.csv", (HEADERS + ROWS).encode())
+    with pytest.raises(ValidationFailed) as refused:
+        imports.start(world.admin, job.pk, mapping={"手机": "phone", "邮箱": "phone"},
+                      match_key="email", on_match="merge", dry_run=True)  # fmt: skip
+    assert [e.field for e in refused.value.errors] == [
+        "mapping.邮箱",
+        "mapping",
+        "match_key",
+        "on_match",
+    ]
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.UPLOADED
+
+
+def test_another_workspace_cannot_see_or_start_a_job(world: World, other_world: World) -> None:
+    from salesflow.core.errors import NotFound
+
+    job = upload(world.admin, "a.csv", (HEADERS + ROWS).encode())
+    with pytest.raises(NotFound):
+        imports.job(other_world.admin, job.pk)
+    with pytest.raises(NotFound):
+        imports.start(
+            other_world.admin, job.pk, mapping={}, match_key="id", on_match="skip", dry_run=True
+        )
