@@ -6,7 +6,9 @@ from salesflow.activities.api import activities
 from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
+from salesflow.core.notifications_api import router as notifications
 from salesflow.customers.api import contacts, customers
+from salesflow.customers.pool_api import router as pool
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -19,9 +21,11 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("/customers", customers)
 api.add_router("/contacts", contacts)
+api.add_router("/pool", pool)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)
 api.add_router("/activities", activities)
 api.add_router("/analytics", analytics)
 api.add_router("/analytics", forecasts)
+api.add_router("/notifications", notifications)

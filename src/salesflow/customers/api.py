@@ -14,6 +14,7 @@ from salesflow.core.api import (
     ApiRequest,
     InputSchema,
     RecordOut,
+    UtcDatetime,
     VersionedInput,
     changes,
     column,
@@ -42,7 +43,9 @@ class CustomerOut(RecordOut):
     size: CompanySize | Literal[""]
     region: str
     source_channel: str
-    owner_id: int
+    owner_id: int | None = Field(description="Null: the customer is in the public pool.")
+    owner_since: UtcDatetime
+    next_service_on: datetime.date | None
     tier: Tier | Literal[""]
     lifecycle: Lifecycle
     phone: str
@@ -69,6 +72,7 @@ class CustomerFields(InputSchema):
     website: str = column(Customer, "website")
     address: str = column(Customer, "address")
     notes: str = column(Customer, "notes")
+    next_service_on: datetime.date | None = column(Customer, "next_service_on")
 
 
 class CustomerCreate(CustomerFields):

@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import queries, services
+from salesflow.customers import pool_queries, queries, services
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -111,8 +111,13 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
     if request.method == "GET":
         initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
         initial.update(owner=customer.owner_id, version=customer.version)
-        return _customer_form(request, CustomerForm(owners=owners, initial=initial), customer)
-    form = CustomerForm(request.POST, owners=owners)
+        form = CustomerForm(owners=owners, initial=initial)
+        if customer.owner_id is None:
+            form.in_pool()
+        return _customer_form(request, form, customer)
+    form = CustomerForm(request.POST, owners=owners, initial={"owner": customer.owner_id})
+    if customer.owner_id is None:
+        form.in_pool()
     if form.is_valid():
         try:
             services.update_customer(
@@ -129,6 +134,8 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
 
 def _owner_of(customer: Customer) -> QuerySet[User]:
     """The current owner stays a valid choice even when the editor could not assign them."""
+    if customer.owner_id is None:
+        return User.objects.none()
     return User.objects.filter(pk=customer.owner_id)
 
 
@@ -170,6 +177,7 @@ def detail_context(
         "activities": activities,
         "older": older,
         "log_form": log_form or QuickLogForm(deals=deals),
+        "pool": pool_queries.panel(request.actor, customer),
     }
 
 
