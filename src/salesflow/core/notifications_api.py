@@ -1,7 +1,5 @@
 """REST endpoints of the caller's own notifications."""
 
-from __future__ import annotations
-
 import datetime
 
 from django.db.models import QuerySet

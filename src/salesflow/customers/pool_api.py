@@ -1,7 +1,5 @@
 """REST endpoints of the public pool: its customers, claim, assign, release, history, rules."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from django.db.models import QuerySet
