@@ -6,8 +6,10 @@ from salesflow.activities.api import activities
 from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
+from salesflow.core.notifications_api import router as notifications
 from salesflow.customers.api import contacts, customers
 from salesflow.customers.customfield_api import custom_fields
+from salesflow.customers.pool_api import router as pool
 from salesflow.customers.protection_api import contact_reveals, customer_locks, trash_router
 from salesflow.customers.transfer_api import exports_router, imports_router
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
@@ -28,9 +30,11 @@ api.add_router("/trash", trash_router)
 api.add_router("/custom-fields", custom_fields)
 api.add_router("/imports", imports_router)
 api.add_router("/exports", exports_router)
+api.add_router("/pool", pool)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)
 api.add_router("/activities", activities)
 api.add_router("/analytics", analytics)
 api.add_router("/analytics", forecasts)
+api.add_router("/notifications", notifications)

@@ -243,3 +243,49 @@ class AuditRecord(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity}#{self.entity_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message in one member's in-app inbox.
+
+    `title` and `text` are English templates (marked with gettext_noop) filled with `params`
+    when read, so each reader sees them in their own language; `on`, the day it is about, is
+    shown in the reader's date format as `%(on)s`. `dedupe_key` makes a repeated notice (a
+    daily command run twice) a no-op for the same member.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    text = models.CharField(max_length=500, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    on = models.DateField(null=True, blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    scope_owner_path: ClassVar[str | None] = "user"
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["workspace", "user", "id"]),
+            models.Index(
+                fields=["workspace", "user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

@@ -1,15 +1,16 @@
 """The one place that decides which rows an actor may see and what they may change.
 
 A rep sees their own records; a manager sees records owned by members of the teams they
-manage and of every sub-team (and their own); an admin sees the whole workspace. Nobody
-sees another workspace's rows. Pages, the API, exports and reports all read through
-`visible`.
+manage and of every sub-team (and their own), and records that nobody owns (customers in the
+public pool); an admin sees the whole workspace. Nobody sees another workspace's rows. Pages,
+the API, exports and reports all read through `visible`; what every member may read whatever
+their role (the public pool) starts from `in_workspace`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -87,17 +88,27 @@ class Actor:
         return tuple(members.filter(in_scope).values_list("user_id", flat=True).order_by("user_id"))
 
 
-def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
-    """Every row of `source` the actor may see, and no other; rows in the trash are gone."""
+def in_workspace(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
+    """Every row of `source` in the actor's workspace, whatever their role; rows in the trash
+    are gone."""
     queryset = source._default_manager.all() if isinstance(source, type) else source
     queryset = queryset.filter(workspace_id=actor.workspace_id)
     if issubclass(queryset.model, Trashable):
         queryset = queryset.filter(trashed_at__isnull=True)
+    return queryset
+
+
+def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
+    """Every row of `source` the actor may see, and no other; rows in the trash are gone."""
+    queryset = in_workspace(source, actor)
     owner_path: str | None = getattr(queryset.model, "scope_owner_path")  # noqa: B009
     if owner_path is None or actor.is_admin:
         return queryset
     if actor.role == Role.MANAGER:
-        return queryset.filter(**{f"{owner_path}__in": actor.visible_owner_ids})
+        in_teams = Q(**{f"{owner_path}__in": actor.visible_owner_ids})
+        if _may_have_no_owner(queryset.model, owner_path):
+            in_teams |= Q(**{f"{owner_path}__isnull": True})
+        return queryset.filter(in_teams)
     return queryset.filter(**{owner_path: actor.user_id})
 
 
@@ -105,6 +116,19 @@ def in_trash(model: type[M], actor: Actor) -> QuerySet[M]:
     """The workspace's rows of `model` in the trash: only an admin may see the trash."""
     require_admin(actor)
     return model._default_manager.filter(workspace_id=actor.workspace_id, trashed_at__isnull=False)
+
+
+@cache
+def _may_have_no_owner(model: type[Model], owner_path: str) -> bool:
+    """Whether the owner at the end of the path may be empty (a customer in the public pool)."""
+    meta = model._meta
+    nullable = False
+    for name in owner_path.split("__"):
+        field = meta.get_field(name)
+        nullable = bool(getattr(field, "null", False))
+        if field.related_model is not None and not isinstance(field.related_model, str):
+            meta = field.related_model._meta
+    return nullable
 
 
 def get_visible(source: type[M] | QuerySet[M], actor: Actor, pk: object) -> M:

@@ -13,6 +13,7 @@ from salesflow.core.api import (
     WRITE_ERRORS,
     ApiRequest,
     RecordOut,
+    UtcDatetime,
     VersionedInput,
     changes,
     column,
@@ -47,7 +48,9 @@ class CustomerOut(RecordOut, CustomerProtectionOut):
     size: CompanySize | Literal[""]
     region: str
     source_channel: str
-    owner_id: int
+    owner_id: int | None = Field(description="Null: the customer is in the public pool.")
+    owner_since: UtcDatetime
+    next_service_on: datetime.date | None
     tier: Tier | Literal[""]
     lifecycle: Lifecycle
     phone: str
@@ -76,6 +79,7 @@ class CustomerFields(CustomerProtectedIn):
     address: str = column(Customer, "address")
     notes: str = column(Customer, "notes")
     custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
+    next_service_on: datetime.date | None = column(Customer, "next_service_on")
 
 
 class CustomerCreate(CustomerFields):

@@ -40,6 +40,7 @@ CUSTOMER_FORM_FIELDS = (
     "website",
     "address",
     "notes",
+    "next_service_on",
 )
 CONTACT_FORM_FIELDS = ("name", "title", "birthday", "decision_role", "notes")
 
@@ -146,14 +147,26 @@ class CustomerForm(forms.Form):
         self.fields["lifecycle"].help_text = _("Prospect until the first order is won.")
         self.fields["phone"].help_text = _("With the area or country code, e.g. +86 21 5555 0100.")
         self.fields["notes"].widget.attrs["rows"] = 4
+        self.fields["next_service_on"].widget = forms.DateInput(
+            attrs={"type": "date"}, format="%Y-%m-%d"
+        )
         customfields.add_form_fields(self, custom_fields, custom_values)
 
     def custom(self) -> list[forms.BoundField]:
         return customfields.bound_fields(self)
 
+    def in_pool(self) -> None:
+        """A customer in the public pool keeps no owner here: it is claimed or assigned there."""
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.required = False
+        owner_field.disabled = True
+        owner_field.empty_label = _("Public pool")
+
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in CUSTOMER_FORM_FIELDS if name != "owner"}
-        data["owner_id"] = self.cleaned_data["owner"].pk
+        owner = self.cleaned_data["owner"]
+        data["owner_id"] = owner.pk if owner else None
         data["custom"] = customfields.form_values(self, self.custom_fields)
         return data
 

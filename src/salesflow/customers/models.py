@@ -3,12 +3,15 @@
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.functions import ExtractDay, ExtractMonth, Now
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.encryption import ProtectedField
-from salesflow.core.models import Trashable, Workspace, WorkspaceOwned
+from salesflow.core.models import AppendOnly, Trashable, Workspace, WorkspaceOwned
 
 
 class CustomerKind(models.TextChoices):
@@ -45,12 +48,20 @@ class Customer(Trashable, WorkspaceOwned):
     size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     source_channel = models.CharField(_("source channel"), max_length=100, blank=True)
+    # No owner: the customer is in the public pool (see customers/pool.py).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("owner"),
     )
+    # When the owner last changed (or the customer entered the pool): the pool's clock starts here.
+    owner_since = models.DateTimeField(
+        _("owner since"), default=now, db_default=Now(), editable=False
+    )
+    next_service_on = models.DateField(_("next service date"), null=True, blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
     lifecycle = models.CharField(
         _("lifecycle"), max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
@@ -93,6 +104,17 @@ class Customer(Trashable, WorkspaceOwned):
             models.Index(fields=["workspace", "lifecycle"]),
             models.Index(fields=["workspace", "initial", "name", "id"]),
             models.Index(fields=["workspace", "owner", "initial", "name", "id"]),
+            models.Index(fields=["workspace", "owner", "owner_since", "id"], name="customer_pool"),
+            models.Index(
+                fields=["workspace", "owner_since", "id"],
+                condition=models.Q(owner__isnull=False),
+                name="customer_owned_since",
+            ),
+            models.Index(
+                fields=["workspace", "next_service_on"],
+                condition=models.Q(next_service_on__isnull=False),
+                name="customer_next_service",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +159,14 @@ class Contact(Trashable, WorkspaceOwned):
                 fields=["workspace", "trashed_at"],
                 condition=models.Q(trashed_at__isnull=False, trashed_with_customer=False),
                 name="contact_trash",
+            ),
+            # Birthday reminders look contacts up by the day of the year.
+            models.Index(
+                "workspace",
+                ExtractMonth("birthday"),
+                ExtractDay("birthday"),
+                condition=models.Q(birthday__isnull=False),
+                name="contact_birthday",
             ),
         ]
 
@@ -232,8 +262,10 @@ class SearchTerm(models.Model):
         Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # No database constraint: a copy of Customer.owner, which already protects the user.
+    # Empty for a customer in the public pool.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
@@ -356,3 +388,106 @@ class ImportMapping(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.headers_key[:8]}"
+
+
+class CustomerRules(WorkspaceOwned):
+    """A workspace's rules for the public pool and for reminders (one row, made on first save)."""
+
+    return_after_days = models.PositiveSmallIntegerField(
+        _("return to the pool after days without follow-up"),
+        default=0,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("0 turns the automatic return off."),
+    )
+    warn_days_before = models.PositiveSmallIntegerField(
+        _("warn the owner days before"), default=3, validators=[MaxValueValidator(365)]
+    )
+    claim_limit = models.PositiveSmallIntegerField(
+        _("claims per member per day"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Counted per calendar day in the workspace's time zone."),
+    )
+    exempt_open_deals = models.BooleanField(
+        _("customers with open deals stay with their owner"), default=True
+    )
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("remind days before birthdays and service dates"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_("Owners are reminded this many days before and on the day."),
+    )
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("customer rules")
+        verbose_name_plural = _("customer rules")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="customer_rules_one_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return f"rules of {self.workspace_id}"
+
+
+class PoolEventKind(models.TextChoices):
+    RELEASE = "release", _("released")
+    CLAIM = "claim", _("claimed")
+    ASSIGN = "assign", _("assigned")
+    RETURN = "return", _("returned automatically")
+
+
+class PoolEvent(AppendOnly):
+    """One customer entering or leaving the public pool, and who did it (none: the sweep).
+
+    Readable by every member, like the pool itself.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="pool_events",
+        verbose_name=_("customer"),
+        db_index=False,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PoolEventKind.choices)
+    at = models.DateTimeField(_("at"), default=now, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new owner"),
+    )
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous owner"),
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    scope_owner_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("pool event")
+        verbose_name_plural = _("pool events")
+        indexes = [
+            models.Index(fields=["workspace", "id"], name="poolevent_history"),
+            models.Index(fields=["customer", "id"], name="poolevent_customer"),
+            # The claims a member made today, for the daily limit.
+            models.Index(fields=["workspace", "user", "kind", "at"], name="poolevent_claims"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_id} @ {self.at:%Y-%m-%d %H:%M}"

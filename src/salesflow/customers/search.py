@@ -42,13 +42,13 @@ FIRST_ROUND = 64
 LAST_ROUND = 8192
 REBUILD_BATCH = 2000
 
-TermRow = tuple[int, int, int, int, str]
+TermRow = tuple[int, int | None, int, int, str]
 
 
 def term_rows(
     *,
     workspace_id: int,
-    owner_id: int,
+    owner_id: int | None,
     customer_id: int,
     kind: str,
     name: str,
@@ -198,12 +198,16 @@ class CustomerSearch:
         next_cursor = self._encode(term, page[-1][0]) if len(found) > limit else None
         return [customer for _position, customer in page], next_cursor
 
+    def terms(self) -> QuerySet[SearchTerm]:
+        """The terms searched: those of the customers the actor sees."""
+        return visible(SearchTerm, self.actor)
+
     def _terms_after(self, term: str, position: Position, size: int) -> list[Position]:
         """The next `size` terms of one rank in index order, after the position."""
         rank, last_term, last_id = position
         later = Q(term__gt=last_term) | Q(term=last_term, customer_id__gt=last_id)
         rows = (
-            visible(SearchTerm, self.actor)
+            self.terms()
             .filter(later, rank=rank, term__gte=last_term, term__lt=_after(term))
             .order_by("term", "customer_id")
             .values_list("rank", "term", "customer_id")

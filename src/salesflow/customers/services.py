@@ -8,13 +8,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import customfields, protected, search, trash
+from salesflow.customers import customfields, pool, protected, search, trash
 from salesflow.customers.locks import refuse_if_locked
 from salesflow.customers.models import Contact, Customer
 
@@ -36,6 +37,7 @@ CUSTOMER_FIELDS = frozenset(
         "notes",
         *protected.CUSTOMER_PROTECTED,
         "custom",
+        "next_service_on",
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
@@ -79,7 +81,10 @@ def update_customer(
     data, clear = protected.split(Customer, data)
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
+        if customer.owner_id is None or data["owner_id"] is None:
+            raise ValidationFailed.one("owner_id", pool.THROUGH_POOL)
         require_can_own(actor, data["owner_id"])
+        data = {**data, "owner_since": timezone.now()}
     if "custom" in data:
         custom = customfields.values_for(actor, "customer", data["custom"], customer.custom)
         data = {**data, "custom": custom}

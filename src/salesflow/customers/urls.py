@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from salesflow.customers import protection_views, transfer_views, views
+from salesflow.customers import pool_views, protection_views, transfer_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -19,6 +19,12 @@ urlpatterns = [
     path("export/", transfer_views.export_file, name="export"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<int:customer_id>/release/", pool_views.customer_release, name="release"),
+    path("pool/", pool_views.pool_list, name="pool"),
+    path("pool/history/", pool_views.pool_history, name="pool_history"),
+    path("pool/rules/", pool_views.pool_rules, name="pool_rules"),
+    path("pool/<int:customer_id>/claim/", pool_views.pool_claim, name="pool_claim"),
+    path("pool/<int:customer_id>/assign/", pool_views.pool_assign, name="pool_assign"),
     path("<int:customer_id>/contacts/new/", views.contact_create, name="contact_create"),
     path(
         "<int:customer_id>/contacts/<int:contact_id>/edit/",

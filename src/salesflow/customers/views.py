@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import customfields, queries, services
+from salesflow.customers import customfields, pool_queries, queries, services
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -120,8 +120,12 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
         initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
         initial.update(owner=customer.owner_id, version=customer.version)
         form = CustomerForm(owners=owners, initial=initial, **custom)
+        if customer.owner_id is None:
+            form.in_pool()
         return _customer_form(request, form, customer)
-    form = CustomerForm(request.POST, owners=owners, **custom)
+    form = CustomerForm(request.POST, owners=owners, initial={"owner": customer.owner_id}, **custom)
+    if customer.owner_id is None:
+        form.in_pool()
     if form.is_valid():
         try:
             services.update_customer(
@@ -138,6 +142,8 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
 
 def _owner_of(customer: Customer) -> QuerySet[User]:
     """The current owner stays a valid choice even when the editor could not assign them."""
+    if customer.owner_id is None:
+        return User.objects.none()
     return User.objects.filter(pk=customer.owner_id)
 
 
@@ -185,6 +191,7 @@ def detail_context(
         "older": older,
         "log_form": log_form or QuickLogForm(deals=deals),
         **protection_context(request, customer),
+        "pool": pool_queries.panel(request.actor, customer),
     }
 
 

@@ -18,7 +18,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager, visible
-from salesflow.customers import customfields, trash
+from salesflow.customers import customfields, pool, trash
 from salesflow.customers.models import Contact, Customer, Lifecycle
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.services.pipelines import first_stage
@@ -94,6 +94,10 @@ def _clean(actor: Actor, deal: Deal, data: Mapping[str, Any]) -> dict[str, Any]:
     if "customer_id" in values:
         if values["customer_id"] is None:
             raise ValidationFailed.one("customer_id", _("This field is required."))
+        if isinstance(values["customer_id"], int) and (
+            pool.pool_customers(actor).filter(pk=values["customer_id"]).exists()
+        ):
+            raise ValidationFailed.one("customer_id", pool.IN_POOL)
         values["customer"] = writes.reference(
             actor, Customer, values.pop("customer_id"), "customer_id"
         )
