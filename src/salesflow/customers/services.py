@@ -14,7 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import search
+from salesflow.customers import duplicates, search
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -43,7 +43,11 @@ CONTACT_FIELDS = frozenset(
 
 
 @transaction.atomic
-def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
+def create_customer(
+    actor: Actor, data: Mapping[str, Any], *, allow_duplicate: bool = False
+) -> Customer:
+    """A new customer; refused (`DuplicateFound`) when another one has its phone, e-mail or
+    name, unless `allow_duplicate`."""
     writes.only(data, CUSTOMER_FIELDS)
     values = {"owner_id": actor.user_id, **data}
     require_can_own(actor, values["owner_id"])
@@ -51,15 +55,22 @@ def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
     search.reindex([customer.pk])
+    duplicates.customer_saved(actor, customer, set(), allow_duplicate)
     return customer
 
 
 @transaction.atomic
 def update_customer(
-    actor: Actor, customer_id: int, version: int | None, data: Mapping[str, Any]
+    actor: Actor,
+    customer_id: int,
+    version: int | None,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool = False,
 ) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     customer = writes.lock(actor, Customer, customer_id, version)
+    keys_before = duplicates.own_keys(customer)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
     changes = writes.apply(customer, data)
@@ -67,6 +78,7 @@ def update_customer(
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)
+    duplicates.customer_saved(actor, customer, keys_before, allow_duplicate)
     return customer
 
 
@@ -99,7 +111,9 @@ def _clean_contact_lists(data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
+def create_contact(
+    actor: Actor, data: Mapping[str, Any], *, allow_duplicate: bool = False
+) -> Contact:
     writes.only(data, CONTACT_FIELDS)
     values = dict(data)
     if values.get("customer_id") is None:
@@ -108,15 +122,22 @@ def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     _clean_contact_lists(values)
     contact = writes.create(actor, Contact(customer=customer, **values))
     search.reindex([customer.pk])
+    duplicates.contact_saved(actor, contact, set(), allow_duplicate, [customer.pk])
     return contact
 
 
 @transaction.atomic
 def update_contact(
-    actor: Actor, contact_id: int, version: int | None, data: Mapping[str, Any]
+    actor: Actor,
+    contact_id: int,
+    version: int | None,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool = False,
 ) -> Contact:
     writes.only(data, CONTACT_FIELDS)
     contact = writes.lock(actor, Contact, contact_id, version)
+    keys_before = duplicates.keys_of_contact(contact)
     values = dict(data)
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
@@ -126,6 +147,10 @@ def update_contact(
     writes.update(actor, contact, changes)
     if changes.keys() & {"customer_id", "name", "phones", "emails"}:
         search.reindex({before, contact.customer_id})
+        if before != contact.customer_id:
+            keys_before = set()
+        customers = {before, contact.customer_id}
+        duplicates.contact_saved(actor, contact, keys_before, allow_duplicate, customers)
     return contact
 
 
@@ -134,6 +159,7 @@ def delete_contact(actor: Actor, contact_id: int, version: int | None = None) ->
     contact = writes.lock(actor, Contact, contact_id, version)
     writes.delete(actor, contact)
     search.reindex([contact.customer_id])
+    duplicates.reindex([contact.customer_id])
 
 
 def _visible_customer(actor: Actor, customer_id: object) -> Customer:
