@@ -7,6 +7,8 @@ from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
+from salesflow.customers.duplicate_api import duplicates
+from salesflow.customers.duplicate_schemas import register_duplicate_handler
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -17,6 +19,9 @@ api = NinjaAPI(
     description="Send `Authorization: Bearer <token>`. Lists page with `limit` and `cursor`.",
 )
 register_error_handlers(api)
+register_duplicate_handler(api)
+# Before the customers' own routes, whose /{customer_id} would take /duplicate-groups.
+api.add_router("/customers", duplicates)
 api.add_router("/customers", customers)
 api.add_router("/contacts", contacts)
 api.add_router("/pipelines", pipelines)

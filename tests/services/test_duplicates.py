@@ -283,3 +283,18 @@ def test_rebuild_equals_what_the_services_wrote(world: World) -> None:
 def test_groups_are_for_managers_and_admins(world: World) -> None:
     with pytest.raises(Forbidden):
         duplicates.duplicate_groups(world.rep_east, None, 10)
+
+
+def test_keys_shared_on_one_page_by_the_same_customers_make_one_group(world: World) -> None:
+    # given two customers sharing a name and an e-mail address
+    first = make_customer(world.admin, name="Huaxin Steel", email="buy@huaxin.cn")
+    second = create_customer(
+        world.admin, {"name": "Huaxin Steel Co.", "email": "Buy@Huaxin.cn"}, allow_duplicate=True
+    )
+
+    groups, next_cursor = duplicates.duplicate_groups(world.admin, None, 10)
+
+    assert [(g.keys, [c.pk for c in g.customers]) for g in groups] == [
+        ([("email", "buy@huaxin.cn"), ("name", "huaxinsteel")], [first.pk, second.pk])
+    ]
+    assert next_cursor is None

@@ -192,6 +192,13 @@ def contact_saved(
         raise DuplicateFound(found)
 
 
+def duplicates_of(actor: Actor, customer: Customer) -> list[Duplicate]:
+    """The other customers sharing a key of this customer or of its contacts."""
+    keys = DuplicateKey.objects.filter(customer=customer, kind__in=CUSTOMER_KINDS)
+    found = set(keys.values_list("kind", "key"))
+    return _matches(actor, customer.workspace_id, [found], exclude=customer.pk)[0]
+
+
 def find_duplicates(
     actor_or_workspace: Actor | int, candidate: Candidate, *, exclude: int | None = None
 ) -> list[Duplicate]:
