@@ -54,6 +54,10 @@ class Reason:
     key: str
     contact_id: int | None = None
 
+    @property
+    def label(self) -> str:
+        return str(KeyKind(self.kind).label)
+
 
 @dataclass
 class Duplicate:

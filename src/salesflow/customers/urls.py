@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from salesflow.customers import views
+from salesflow.customers import duplicate_views, views
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
+    path("merge/", duplicate_views.merge, name="merge"),
+    path("<int:customer_id>/history/", duplicate_views.history, name="history"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/contacts/new/", views.contact_create, name="contact_create"),
