@@ -165,9 +165,9 @@ def history(request: PageRequest, customer_id: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "create": _("Created"),
-    "update": _("Changed"),
-    "delete": _("Deleted"),
+    "create": _("Customer created"),
+    "update": _("Values changed"),
+    "delete": _("Customer deleted"),
     "merge": _("Merged others into it"),
     "merged": _("Merged into another customer"),
 }
