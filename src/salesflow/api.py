@@ -9,6 +9,8 @@ from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.core.notifications_api import router as notifications
 from salesflow.customers.api import contacts, customers
 from salesflow.customers.customfield_api import custom_fields
+from salesflow.customers.duplicate_api import duplicates
+from salesflow.customers.duplicate_schemas import register_duplicate_handler
 from salesflow.customers.pool_api import router as pool
 from salesflow.customers.protection_api import contact_reveals, customer_locks, trash_router
 from salesflow.customers.transfer_api import exports_router, imports_router
@@ -22,6 +24,9 @@ api = NinjaAPI(
     description="Send `Authorization: Bearer <token>`. Lists page with `limit` and `cursor`.",
 )
 register_error_handlers(api)
+register_duplicate_handler(api)
+# Before the customers' own routes, whose /{customer_id} would take /duplicate-groups.
+api.add_router("/customers", duplicates)
 api.add_router("/customers", customers)
 api.add_router("/customers", customer_locks)
 api.add_router("/contacts", contacts)

@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from salesflow.activities.models import Activity
 from salesflow.core.models import Workspace
 from salesflow.core.scoping import Actor
-from salesflow.customers.models import Customer, SearchTerm
+from salesflow.customers.models import Customer, DuplicateKey, SearchTerm
 from salesflow.customers.queries import search
 from salesflow.pipeline.models import Deal, Stage, StageChange, StageKind
 from tests.cli.conftest import ANCHOR, make_workspace, row_counts, run
@@ -187,3 +187,19 @@ def test_a_seeded_workspace_is_searchable_as_if_the_services_had_written_it() ->
     admin = Actor.of(User.objects.get(username="admin-acme"), workspace)
     for customer in Customer.objects.filter(workspace=workspace)[:20]:
         assert customer in search(admin, customer.name, 50), customer.name
+
+
+def test_a_seeded_workspace_has_the_duplicate_keys_the_services_would_write() -> None:
+    # given a seeded workspace
+    workspace = make_workspace("Acme")
+    seed("Acme", "--seed", "3")
+    keys = DuplicateKey.objects.filter(workspace=workspace)
+    seeded = sorted(keys.values_list("customer_id", "contact_id", "kind", "key"), key=repr)
+
+    # when they are recomputed from the customers and contacts
+    run("rebuild_duplicate_keys", "--workspace", "Acme")
+
+    # then nothing changed, and every company has its name key
+    assert sorted(keys.values_list("customer_id", "contact_id", "kind", "key"), key=repr) == seeded
+    companies = Customer.objects.filter(workspace=workspace, kind="company")
+    assert keys.filter(kind="name").count() == companies.count() > 0

@@ -61,7 +61,7 @@ def ticked(stages: Iterable[Stage]) -> dict[str, list[str]]:
 
 def satisfy(actor: Actor, deal: Deal, stages: Iterable[Stage]) -> Deal:
     """Fill every exit field the template uses and tick every item of `stages`."""
-    contact = make_contact(actor, deal.customer)
+    contact = deal.customer.contacts.first() or make_contact(actor, deal.customer)
     return update_deal(
         actor,
         deal.pk,

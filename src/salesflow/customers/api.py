@@ -20,6 +20,7 @@ from salesflow.core.api import (
 )
 from salesflow.core.pagination import KeysetPagination
 from salesflow.customers import customfields, queries, services
+from salesflow.customers.duplicate_schemas import AllowDuplicate, DuplicatesOut
 from salesflow.customers.models import (
     CompanySize,
     Contact,
@@ -82,12 +83,17 @@ class CustomerFields(CustomerProtectedIn):
     next_service_on: datetime.date | None = column(Customer, "next_service_on")
 
 
-class CustomerCreate(CustomerFields):
+class CustomerCreate(CustomerFields, AllowDuplicate):
     name: str = column(Customer, "name", required=True)
 
 
-class CustomerUpdate(CustomerFields, VersionedInput):
+class CustomerUpdate(CustomerFields, VersionedInput, AllowDuplicate):
     pass
+
+
+# A write matching another customer answers 409 with `duplicates` (or, for an update of a
+# stale version, `current_version`).
+DUPLICATE_WRITE_ERRORS = {**WRITE_ERRORS, 409: DuplicatesOut}
 
 
 @customers.get(
@@ -102,9 +108,11 @@ def list_customers(
     return queries.customers(request.auth, filters, request.GET)
 
 
-@customers.post("", response={201: CustomerOut, **WRITE_ERRORS})
+@customers.post("", response={201: CustomerOut, **DUPLICATE_WRITE_ERRORS})
 def create_customer(request: ApiRequest, payload: CustomerCreate) -> Status[Customer]:
-    customer = services.create_customer(request.auth, payload.model_dump(exclude_unset=True))
+    data = payload.model_dump(exclude_unset=True, exclude={"allow_duplicate"})
+    allow = payload.allow_duplicate
+    customer = services.create_customer(request.auth, data, allow_duplicate=allow)
     return Status(201, customer)
 
 
@@ -113,9 +121,13 @@ def read_customer(request: ApiRequest, customer_id: int) -> Customer:
     return queries.customer(request.auth, customer_id)
 
 
-@customers.patch("/{customer_id}", response={200: CustomerOut, **WRITE_ERRORS})
+@customers.patch("/{customer_id}", response={200: CustomerOut, **DUPLICATE_WRITE_ERRORS})
 def update_customer(request: ApiRequest, customer_id: int, payload: CustomerUpdate) -> Customer:
-    return services.update_customer(request.auth, customer_id, payload.version, changes(payload))
+    data = changes(payload)
+    allow = data.pop("allow_duplicate", False)
+    return services.update_customer(
+        request.auth, customer_id, payload.version, data, allow_duplicate=allow
+    )
 
 
 @customers.delete("/{customer_id}", response={204: None, **WRITE_ERRORS})
@@ -156,12 +168,12 @@ class ContactFields(ContactProtectedIn):
     custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
 
 
-class ContactCreate(ContactFields):
+class ContactCreate(ContactFields, AllowDuplicate):
     customer_id: int = column(Contact, "customer_id", required=True)
     name: str = column(Contact, "name", required=True)
 
 
-class ContactUpdate(ContactFields, VersionedInput):
+class ContactUpdate(ContactFields, VersionedInput, AllowDuplicate):
     pass
 
 
@@ -175,9 +187,11 @@ def list_contacts(request: ApiRequest, filters: Query[queries.ContactFilter]) ->
     return queries.contacts(request.auth, filters, request.GET)
 
 
-@contacts.post("", response={201: ContactOut, **WRITE_ERRORS})
+@contacts.post("", response={201: ContactOut, **DUPLICATE_WRITE_ERRORS})
 def create_contact(request: ApiRequest, payload: ContactCreate) -> Status[Contact]:
-    contact = services.create_contact(request.auth, payload.model_dump(exclude_unset=True))
+    data = payload.model_dump(exclude_unset=True, exclude={"allow_duplicate"})
+    allow = payload.allow_duplicate
+    contact = services.create_contact(request.auth, data, allow_duplicate=allow)
     return Status(201, contact)
 
 
@@ -186,9 +200,13 @@ def read_contact(request: ApiRequest, contact_id: int) -> Contact:
     return queries.contact(request.auth, contact_id)
 
 
-@contacts.patch("/{contact_id}", response={200: ContactOut, **WRITE_ERRORS})
+@contacts.patch("/{contact_id}", response={200: ContactOut, **DUPLICATE_WRITE_ERRORS})
 def update_contact(request: ApiRequest, contact_id: int, payload: ContactUpdate) -> Contact:
-    return services.update_contact(request.auth, contact_id, payload.version, changes(payload))
+    data = changes(payload)
+    allow = data.pop("allow_duplicate", False)
+    return services.update_contact(
+        request.auth, contact_id, payload.version, data, allow_duplicate=allow
+    )
 
 
 @contacts.delete("/{contact_id}", response={204: None, **WRITE_ERRORS})

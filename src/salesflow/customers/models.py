@@ -491,3 +491,35 @@ class PoolEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.customer_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateKey(models.Model):
+    """One normalised phone, e-mail address or name of a customer or of one of its contacts
+    (see `customers.duplicate_keys`); two customers sharing a key may be one.
+
+    Derived data: the customer services replace a customer's keys in the transaction that
+    changes it or its contacts, and `salesflow rebuild_duplicate_keys` recomputes them all.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # The contact the key comes from; empty for the customer's own name, phone and e-mail.
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=254)
+
+    scope_owner_path: ClassVar[str | None] = "customer__owner"
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "key", "kind", "customer"], name="duplicatekey_by_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

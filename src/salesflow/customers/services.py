@@ -15,7 +15,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import customfields, pool, protected, search, trash
+from salesflow.customers import customfields, duplicates, pool, protected, search, trash
 from salesflow.customers.locks import refuse_if_locked
 from salesflow.customers.models import Contact, Customer
 
@@ -59,7 +59,11 @@ CONTACT_FIELDS = frozenset(
 
 
 @transaction.atomic
-def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
+def create_customer(
+    actor: Actor, data: Mapping[str, Any], *, allow_duplicate: bool = False
+) -> Customer:
+    """A new customer; refused (`DuplicateFound`) when another one has its phone, e-mail or
+    name, unless `allow_duplicate`."""
     writes.only(data, CUSTOMER_FIELDS)
     data, clear = protected.split(Customer, data)
     values = {"owner_id": actor.user_id, **data}
@@ -70,16 +74,23 @@ def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
     search.reindex([customer.pk])
+    duplicates.customer_saved(actor, customer, set(), allow_duplicate)
     return customer
 
 
 @transaction.atomic
 def update_customer(
-    actor: Actor, customer_id: int, version: int | None, data: Mapping[str, Any]
+    actor: Actor,
+    customer_id: int,
+    version: int | None,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool = False,
 ) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     data, clear = protected.split(Customer, data)
     customer = writes.lock(actor, Customer, customer_id, version)
+    keys_before = duplicates.own_keys(customer)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         if customer.owner_id is None or data["owner_id"] is None:
             raise ValidationFailed.one("owner_id", pool.THROUGH_POOL)
@@ -93,6 +104,7 @@ def update_customer(
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)
+    duplicates.customer_saved(actor, customer, keys_before, allow_duplicate)
     return customer
 
 
@@ -127,7 +139,9 @@ def _clean_contact_lists(data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
+def create_contact(
+    actor: Actor, data: Mapping[str, Any], *, allow_duplicate: bool = False
+) -> Contact:
     writes.only(data, CONTACT_FIELDS)
     values, clear = protected.split(Contact, data)
     if values.get("customer_id") is None:
@@ -139,15 +153,22 @@ def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     protected.seal(contact, clear)
     writes.create(actor, contact)
     search.reindex([customer.pk])
+    duplicates.contact_saved(actor, contact, set(), allow_duplicate, [customer.pk])
     return contact
 
 
 @transaction.atomic
 def update_contact(
-    actor: Actor, contact_id: int, version: int | None, data: Mapping[str, Any]
+    actor: Actor,
+    contact_id: int,
+    version: int | None,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool = False,
 ) -> Contact:
     writes.only(data, CONTACT_FIELDS)
     contact = writes.lock(actor, Contact, contact_id, version)
+    keys_before = duplicates.keys_of_contact(contact)
     values, clear = protected.split(Contact, data)
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
@@ -161,6 +182,10 @@ def update_contact(
     writes.update(actor, contact, changes)
     if changes.keys() & {"customer_id", "name", "phones", "emails"}:
         search.reindex({before, contact.customer_id})
+        if before != contact.customer_id:
+            keys_before = set()
+        customers = {before, contact.customer_id}
+        duplicates.contact_saved(actor, contact, keys_before, allow_duplicate, customers)
     return contact
 
 

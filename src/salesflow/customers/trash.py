@@ -27,7 +27,7 @@ from salesflow.core.errors import NotFound, ValidationFailed
 from salesflow.core.models import Workspace
 from salesflow.core.pagination import keyset_page
 from salesflow.core.scoping import Actor, in_trash
-from salesflow.customers import search
+from salesflow.customers import duplicates, search
 from salesflow.customers.models import Contact, Customer
 from salesflow.pipeline.models import Deal, StageChange
 
@@ -82,6 +82,13 @@ def _remember(deal: Deal) -> None:
         entered_at = change.at
 
 
+def _reindex(customer_ids: list[int]) -> None:
+    """What customers are found and matched by follows them and their contacts into and out
+    of the trash."""
+    search.reindex(customer_ids)
+    duplicates.reindex(customer_ids)
+
+
 def trash_customer(actor: Actor, customer: Customer) -> None:
     """Called by `delete_customer` once it has checked the permission and the lock."""
     now = timezone.now()
@@ -95,12 +102,12 @@ def trash_customer(actor: Actor, customer: Customer) -> None:
             version=F("version") + 1,
         )
     _mark(actor, customer, now)
-    search.reindex([customer.pk])
+    _reindex([customer.pk])
 
 
 def trash_contact(actor: Actor, contact: Contact) -> None:
     _mark(actor, contact, timezone.now())
-    search.reindex([contact.customer_id])
+    _reindex([contact.customer_id])
 
 
 def trash_deal(actor: Actor, deal: Deal) -> None:
@@ -147,7 +154,7 @@ def restore(actor: Actor, kind: str, pk: object) -> Trashed:
             )
         for deal in Deal.objects.filter(customer=obj, trashed_at__isnull=True):
             _remember(deal)
-        search.reindex([obj.pk])
+        _reindex([obj.pk])
         return obj
     customer = Customer.objects.get(pk=obj.customer_id)
     if customer.trashed_at is not None:
@@ -160,7 +167,7 @@ def restore(actor: Actor, kind: str, pk: object) -> Trashed:
     if isinstance(obj, Deal):
         _remember(obj)
     elif isinstance(obj, Contact):
-        search.reindex([customer.pk])
+        _reindex([customer.pk])
     return obj
 
 

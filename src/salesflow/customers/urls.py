@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from salesflow.customers import pool_views, protection_views, transfer_views, views
+from salesflow.customers import duplicate_views, pool_views, protection_views, transfer_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
         name="import_problems",
     ),
     path("export/", transfer_views.export_file, name="export"),
+    path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
+    path("merge/", duplicate_views.merge, name="merge"),
+    path("<int:customer_id>/history/", duplicate_views.history, name="history"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/release/", pool_views.customer_release, name="release"),

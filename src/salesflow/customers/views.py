@@ -16,6 +16,7 @@ from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
 from salesflow.customers import customfields, pool_queries, queries, services
+from salesflow.customers.duplicates import Duplicate, DuplicateFound
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -102,12 +103,21 @@ def customer_create(request: PageRequest) -> HttpResponse:
     form = CustomerForm(request.POST, owners=owners, custom_fields=fields)
     if form.is_valid():
         try:
-            customer = services.create_customer(request.actor, form.service_data())
+            customer = services.create_customer(
+                request.actor, form.service_data(), allow_duplicate=_allowed(request)
+            )
         except ValidationFailed as failed:
             show_service_errors(form, failed)
+        except DuplicateFound as found:
+            return _customer_form(request, form, None, status=409, duplicates=found.duplicates)
         else:
             return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
     return _customer_form(request, form, None, status=422)
+
+
+def _allowed(request: PageRequest) -> bool:
+    """The member saw the possible duplicates and chose to save anyway."""
+    return request.POST.get("allow_duplicate") == "1"
 
 
 @page("GET", "POST")
@@ -129,10 +139,16 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.update_customer(
-                request.actor, customer.pk, form.cleaned_data["version"], form.service_data()
+                request.actor,
+                customer.pk,
+                form.cleaned_data["version"],
+                form.service_data(),
+                allow_duplicate=_allowed(request),
             )
         except ValidationFailed as failed:
             show_service_errors(form, failed)
+        except DuplicateFound as found:
+            return _customer_form(request, form, customer, status=409, duplicates=found.duplicates)
         except Conflict:
             return _customer_form(request, form, customer, status=409, conflict=True)
         else:
@@ -154,8 +170,9 @@ def _customer_form(
     *,
     status: int = 200,
     conflict: bool = False,
+    duplicates: list[Duplicate] | None = None,
 ) -> HttpResponse:
-    context = {"form": form, "customer": customer, "conflict": conflict}
+    context = {"form": form, "customer": customer, "conflict": conflict, "duplicates": duplicates}
     return render(request, "customers/customer_form.html", context, status=status)
 
 
@@ -212,10 +229,14 @@ def contact_create(request: PageRequest, customer_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.create_contact(
-                request.actor, {"customer_id": customer.pk, **form.service_data()}
+                request.actor,
+                {"customer_id": customer.pk, **form.service_data()},
+                allow_duplicate=_allowed(request),
             )
         except ValidationFailed as failed:
             show_service_errors(form, failed)
+        except DuplicateFound as found:
+            return _contact_form(request, form, customer, None, duplicates=found.duplicates)
         else:
             return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]))
     return _contact_form(request, form, customer, None)
@@ -236,10 +257,16 @@ def contact_edit(request: PageRequest, customer_id: int, contact_id: int) -> Htt
     if form.is_valid():
         try:
             services.update_contact(
-                request.actor, contact.pk, form.cleaned_data["version"], form.service_data()
+                request.actor,
+                contact.pk,
+                form.cleaned_data["version"],
+                form.service_data(),
+                allow_duplicate=_allowed(request),
             )
         except ValidationFailed as failed:
             show_service_errors(form, failed)
+        except DuplicateFound as found:
+            return _contact_form(request, form, customer, contact, duplicates=found.duplicates)
         except Conflict:
             return _contact_form(request, form, customer, contact, conflict=True)
         else:
@@ -254,7 +281,14 @@ def _contact_form(
     contact: Contact | None,
     *,
     conflict: bool = False,
+    duplicates: list[Duplicate] | None = None,
 ) -> HttpResponse:
-    status = 409 if conflict else (422 if form.is_bound else 200)
-    context = {"form": form, "customer": customer, "contact": contact, "conflict": conflict}
+    status = 409 if conflict or duplicates else (422 if form.is_bound else 200)
+    context = {
+        "form": form,
+        "customer": customer,
+        "contact": contact,
+        "conflict": conflict,
+        "duplicates": duplicates,
+    }
     return render(request, "customers/contact_form.html", context, status=status)

@@ -34,7 +34,9 @@ from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor
-from salesflow.customers.models import Contact, Customer, CustomerKind, SearchTerm
+from salesflow.customers.duplicate_keys import contact_keys, customer_keys
+from salesflow.customers.duplicates import KEY_FIELDS
+from salesflow.customers.models import Contact, Customer, CustomerKind, DuplicateKey, SearchTerm
 from salesflow.customers.search import TERM_FIELDS, term_rows
 from salesflow.customers.terms import ContactText, initial_of
 from salesflow.demo import customfields
@@ -361,6 +363,7 @@ class Writer:
         insert_rows(Customer, CUSTOMER_FIELDS, [self._customer(c) for c in self.customers])
         insert_rows(Contact, CONTACT_FIELDS, [self._contact(c) for c in self.contacts])
         insert_rows(SearchTerm, TERM_FIELDS, self._search_terms())
+        insert_rows(DuplicateKey, KEY_FIELDS, self._duplicate_keys())
         insert_rows(Deal, DEAL_FIELDS, [self._deal(d) for d in self.deals])
         insert_rows(StageChange, STAGE_CHANGE_FIELDS, changes)
         insert_rows(Activity, ACTIVITY_FIELDS, [self._activity(a) for a in self.activities])
@@ -401,6 +404,23 @@ class Writer:
                 contacts=contacts.get(c.pk, ()),
             )
         ]
+
+    def _duplicate_keys(self) -> list[Row]:
+        """The duplicate keys of the batch's customers and contacts, as the services would
+        write them."""
+        rows: list[Row] = [
+            (self.workspace_id, c.pk, None, kind, key)
+            for c in self.customers
+            for kind, key in sorted(
+                customer_keys(kind=c.kind, name=c.name, phones=[c.phone], emails=[c.email])
+            )
+        ]
+        rows.extend(
+            (self.workspace_id, c.customer.pk, c.pk, kind, key)
+            for c in self.contacts
+            for kind, key in sorted(contact_keys(name=c.name, phones=c.phones, emails=c.emails))
+        )
+        return rows
 
     def _contact(self, c: ContactRow) -> Row:
         by, at = c.created_by_id, db_time(c.created_at, self.zone)
