@@ -7,6 +7,7 @@ from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
+from salesflow.customers.organise_api import categories, selections, tags
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -18,7 +19,10 @@ api = NinjaAPI(
 )
 register_error_handlers(api)
 api.add_router("/customers", customers)
+api.add_router("/customers", selections)
 api.add_router("/contacts", contacts)
+api.add_router("/categories", categories)
+api.add_router("/tags", tags)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)

@@ -29,7 +29,9 @@ from salesflow.customers.models import (
     Lifecycle,
     Tier,
 )
+from salesflow.customers.organise_api import TagRef
 from salesflow.customers.search import CustomerSearch
+from salesflow.customers.tags import MAX_TAGS_PER_CUSTOMER
 
 customers = Router(tags=["customers"])
 contacts = Router(tags=["contacts"])
@@ -50,6 +52,8 @@ class CustomerOut(RecordOut):
     website: str
     address: str
     notes: str
+    category_id: int | None
+    tags: list[TagRef]
 
 
 class CustomerFields(InputSchema):
@@ -69,6 +73,10 @@ class CustomerFields(InputSchema):
     website: str = column(Customer, "website")
     address: str = column(Customer, "address")
     notes: str = column(Customer, "notes")
+    category_id: int | None = column(Customer, "category_id")
+    tag_ids: list[int] = Field(
+        [], max_length=MAX_TAGS_PER_CUSTOMER, description="Every tag the customer carries."
+    )
 
 
 class CustomerCreate(CustomerFields):

@@ -14,7 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import search
+from salesflow.customers import categories, search, tags
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -33,6 +33,8 @@ CUSTOMER_FIELDS = frozenset(
         "website",
         "address",
         "notes",
+        "category_id",
+        "tag_ids",
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
@@ -46,10 +48,14 @@ CONTACT_FIELDS = frozenset(
 def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     writes.only(data, CUSTOMER_FIELDS)
     values = {"owner_id": actor.user_id, **data}
+    tag_ids = values.pop("tag_ids", None)
     require_can_own(actor, values["owner_id"])
+    categories.check_reference(actor, values.get("category_id"))
     customer = Customer(**values)
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
+    if tag_ids is not None:
+        tags.set_customer_tags(actor, customer, tag_ids, versioned=True)
     search.reindex([customer.pk])
     return customer
 
@@ -62,8 +68,13 @@ def update_customer(
     customer = writes.lock(actor, Customer, customer_id, version)
     if "owner_id" in data and data["owner_id"] != customer.owner_id:
         require_can_own(actor, data["owner_id"])
-    changes = writes.apply(customer, data)
+    values = dict(data)
+    tag_ids = values.pop("tag_ids", None)
+    categories.check_reference(actor, values.get("category_id"))
+    changes = writes.apply(customer, values)
     writes.update(actor, customer, changes)
+    if tag_ids is not None:
+        tags.set_customer_tags(actor, customer, tag_ids, versioned=bool(changes))
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)
