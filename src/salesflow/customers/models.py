@@ -254,6 +254,8 @@ class Tag(WorkspaceOwned):
     class Meta:
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
+        # A customer's tags read alike everywhere: on the page, in the API, in exports.
+        ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
                 "workspace",

@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import queries, services
+from salesflow.customers import organise_forms, queries, services, tags
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -25,6 +25,7 @@ from salesflow.customers.forms import (
     show_service_errors,
 )
 from salesflow.customers.models import Contact, Customer
+from salesflow.customers.organise_forms import CustomerTagForm
 from salesflow.pipeline.models import Deal
 from salesflow.web.pages import PageRequest, fragment_or_page, page
 
@@ -40,12 +41,15 @@ def customer_list(request: PageRequest) -> HttpResponse:
         owners=queries.assignable_owners(actor),
         facets={name: queries.facet_values(actor, name) for name in FACETS},
     )
+    organise_forms.add_filter_fields(form, actor)
     customers: list[Customer] = []
     next_cursor = None
     if form.is_valid():
         chosen = form.cleaned_data
         filters = queries.CustomerFilter(
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
+            category_id=chosen["category"],
+            tag_id=chosen["tag"] or None,
             **{
                 name: chosen[name] or None
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
@@ -65,6 +69,9 @@ def customer_list(request: PageRequest) -> HttpResponse:
         "customers": customers,
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
+        "selection_form": organise_forms.SelectionForm(
+            actor=actor, initial={"next": request.get_full_path()}
+        ),
     }
     return fragment_or_page(
         request, "customers/_results.html", "customers/customer_list.html", context
@@ -92,11 +99,14 @@ def customer_create(request: PageRequest) -> HttpResponse:
     owners = queries.assignable_owners(request.actor)
     if request.method == "GET":
         form = CustomerForm(owners=owners, initial={"owner": request.actor.user_id})
+        organise_forms.add_customer_fields(form, request.actor)
         return _customer_form(request, form, None)
     form = CustomerForm(request.POST, owners=owners)
+    organise_forms.add_customer_fields(form, request.actor)
     if form.is_valid():
         try:
-            customer = services.create_customer(request.actor, form.service_data())
+            data = form.service_data() | organise_forms.customer_data(form)
+            customer = services.create_customer(request.actor, data)
         except ValidationFailed as failed:
             show_service_errors(form, failed)
         else:
@@ -111,13 +121,16 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
     if request.method == "GET":
         initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
         initial.update(owner=customer.owner_id, version=customer.version)
-        return _customer_form(request, CustomerForm(owners=owners, initial=initial), customer)
+        initial.update(organise_forms.customer_initial(customer))
+        form = CustomerForm(owners=owners, initial=initial)
+        organise_forms.add_customer_fields(form, request.actor)
+        return _customer_form(request, form, customer)
     form = CustomerForm(request.POST, owners=owners)
+    organise_forms.add_customer_fields(form, request.actor)
     if form.is_valid():
         try:
-            services.update_customer(
-                request.actor, customer.pk, form.cleaned_data["version"], form.service_data()
-            )
+            data = form.service_data() | organise_forms.customer_data(form)
+            services.update_customer(request.actor, customer.pk, form.cleaned_data["version"], data)
         except ValidationFailed as failed:
             show_service_errors(form, failed)
         except Conflict:
@@ -165,6 +178,9 @@ def detail_context(
     activities, older = activity_queries.timeline(request.actor, customer.pk, cursor)
     return {
         "customer": customer,
+        "customer_tags": customer.tags.all(),
+        "known_tags": tags.tags(request.actor),
+        "tag_form": CustomerTagForm(),
         "contacts": queries.customer_contacts(request.actor, customer),
         "deals": deals,
         "activities": activities,
