@@ -4,6 +4,7 @@ two tags, and every seeded customer filed and tagged by what it is, through the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.db.models import QuerySet
 
@@ -40,7 +41,7 @@ def organise_demo(actor: Actor, *, chinese: bool) -> None:
         names = {industry.name.zh, industry.name.text(False)}
         _in_batches(
             customers.filter(kind=CustomerKind.COMPANY, industry__in=names),
-            lambda ids, pk=category.pk: move_customers(actor, ids, pk),
+            partial(move_customers, actor, category_id=category.pk),
         )
     individuals = create_category(actor, {"name": INDIVIDUALS.text(chinese)})
     _in_batches(
