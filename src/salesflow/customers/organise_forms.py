@@ -36,17 +36,20 @@ def _category_field(choices: list[tuple[int, str]], label: Any, empty: Any) -> f
 
 
 def add_filter_fields(form: forms.Form, actor: Actor) -> None:
-    """The customer list's category filter (with every category below it) and tag chips."""
+    """The customer list's category filter (with every category below it) and tag chips,
+    once the workspace has tags."""
     form.fields["category"] = _category_field(
         category_choices(actor), _("Category"), _("Any category")
     )
-    form.fields["tag"] = forms.TypedMultipleChoiceField(
-        label=_("Tags"),
-        required=False,
-        coerce=int,
-        choices=[(tag.pk, tag.name) for tag in tags.tags(actor)],
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "tag-choices"}),
-    )
+    choices = [(tag.pk, tag.name) for tag in tags.tags(actor)]
+    if choices:
+        form.fields["tag"] = forms.TypedMultipleChoiceField(
+            label=_("Tags"),
+            required=False,
+            coerce=int,
+            choices=choices,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "tag-choices"}),
+        )
 
 
 def add_customer_fields(form: forms.Form, actor: Actor) -> None:
@@ -160,6 +163,8 @@ class SelectionForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        # Its own ids: the list's filters beside it have a category field too.
+        kwargs.setdefault("auto_id", "selection_%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             ("", _("No category")),

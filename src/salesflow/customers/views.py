@@ -49,7 +49,7 @@ def customer_list(request: PageRequest) -> HttpResponse:
         filters = queries.CustomerFilter(
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
             category_id=chosen["category"],
-            tag_id=chosen["tag"] or None,
+            tag_id=chosen.get("tag") or None,
             **{
                 name: chosen[name] or None
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
