@@ -11,6 +11,7 @@ from salesflow.customers.api import contacts, customers
 from salesflow.customers.customfield_api import custom_fields
 from salesflow.customers.duplicate_api import duplicates
 from salesflow.customers.duplicate_schemas import register_duplicate_handler
+from salesflow.customers.organise_api import categories, selections, tags
 from salesflow.customers.pool_api import router as pool
 from salesflow.customers.protection_api import contact_reveals, customer_locks, trash_router
 from salesflow.customers.transfer_api import exports_router, imports_router
@@ -29,6 +30,7 @@ register_duplicate_handler(api)
 api.add_router("/customers", duplicates)
 api.add_router("/customers", customers)
 api.add_router("/customers", customer_locks)
+api.add_router("/customers", selections)
 api.add_router("/contacts", contacts)
 api.add_router("/contacts", contact_reveals)
 api.add_router("/trash", trash_router)
@@ -36,6 +38,8 @@ api.add_router("/custom-fields", custom_fields)
 api.add_router("/imports", imports_router)
 api.add_router("/exports", exports_router)
 api.add_router("/pool", pool)
+api.add_router("/categories", categories)
+api.add_router("/tags", tags)
 api.add_router("/pipelines", pipelines)
 api.add_router("/lost-reasons", lost_reasons)
 api.add_router("/deals", deals)

@@ -30,6 +30,7 @@ from salesflow.customers.models import (
     Lifecycle,
     Tier,
 )
+from salesflow.customers.organise_api import TagRef
 from salesflow.customers.protected_schemas import (
     ContactProtectedIn,
     ContactProtectionOut,
@@ -37,6 +38,7 @@ from salesflow.customers.protected_schemas import (
     CustomerProtectionOut,
 )
 from salesflow.customers.search import CustomerSearch
+from salesflow.customers.tags import MAX_TAGS_PER_CUSTOMER
 
 customers = Router(tags=["customers"])
 contacts = Router(tags=["contacts"])
@@ -60,6 +62,8 @@ class CustomerOut(RecordOut, CustomerProtectionOut):
     address: str
     notes: str
     custom: dict[str, Any] = Field(description=customfields.describe_types())
+    category_id: int | None
+    tags: list[TagRef]
 
 
 class CustomerFields(CustomerProtectedIn):
@@ -81,6 +85,10 @@ class CustomerFields(CustomerProtectedIn):
     notes: str = column(Customer, "notes")
     custom: dict[str, Any] = Field(default_factory=dict, description=customfields.describe_types())
     next_service_on: datetime.date | None = column(Customer, "next_service_on")
+    category_id: int | None = column(Customer, "category_id")
+    tag_ids: list[int] = Field(
+        [], max_length=MAX_TAGS_PER_CUSTOMER, description="Every tag the customer carries."
+    )
 
 
 class CustomerCreate(CustomerFields, AllowDuplicate):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.functions import ExtractDay, ExtractMonth, Now
+from django.db.models.functions import ExtractDay, ExtractMonth, Lower, Now
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +74,19 @@ class Customer(Trashable, WorkspaceOwned):
     custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
     # The A–Z index letter of the name (its first pinyin letter, or "#"), kept by the services.
     initial = models.CharField(_("initial"), max_length=1, default="#", editable=False)
+    # Indexed by customer_by_category, which starts with it.
+    category = models.ForeignKey(
+        "Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        db_index=False,
+        verbose_name=_("customer category"),
+    )
+    tags: "models.ManyToManyField[Tag, CustomerTag]" = models.ManyToManyField(
+        "Tag", through="CustomerTag", blank=True, related_name="customers", verbose_name=_("tags")
+    )
     # A locked customer cannot be deleted (customers.locks).
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True, editable=False)
     locked_by = models.ForeignKey(
@@ -104,6 +117,7 @@ class Customer(Trashable, WorkspaceOwned):
             models.Index(fields=["workspace", "lifecycle"]),
             models.Index(fields=["workspace", "initial", "name", "id"]),
             models.Index(fields=["workspace", "owner", "initial", "name", "id"]),
+            models.Index(fields=["category", "name", "id"], name="customer_by_category"),
             models.Index(fields=["workspace", "owner", "owner_since", "id"], name="customer_pool"),
             models.Index(
                 fields=["workspace", "owner_since", "id"],
@@ -523,3 +537,108 @@ class DuplicateKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Category(WorkspaceOwned):
+    """A node of the workspace's customer category tree.
+
+    `path` holds the ids from the top down ("/1/4/9/"), so a whole subtree is one prefix
+    read from an index, and a move under itself or a descendant is a prefix test.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    path = TermField(max_length=255, editable=False)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("customer category")
+        verbose_name_plural = _("customer categories")
+        indexes = [models.Index(fields=["workspace", "path"], name="category_by_path")]
+        constraints = [
+            models.UniqueConstraint(
+                "parent",
+                Lower("name"),
+                condition=models.Q(parent__isnull=False),
+                name="category_unique_child_name",
+                violation_error_message=_("A category with this name is already here."),
+            ),
+            models.UniqueConstraint(
+                "workspace",
+                Lower("name"),
+                condition=models.Q(parent__isnull=True),
+                name="category_unique_top_name",
+                violation_error_message=_("A category with this name is already here."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        """0 for a top-level category, 1 for its children, and so on."""
+        return self.path.count("/") - 2
+
+
+class TagColour(models.TextChoices):
+    GREY = "grey", _("grey")
+    RED = "red", _("red")
+    ORANGE = "orange", _("orange")
+    YELLOW = "yellow", _("yellow")
+    GREEN = "green", _("green")
+    TEAL = "teal", _("teal")
+    BLUE = "blue", _("blue")
+    PURPLE = "purple", _("purple")
+
+
+class Tag(WorkspaceOwned):
+    name = models.CharField(_("name"), max_length=50)
+    colour = models.CharField(_("colour"), max_length=10, choices=TagColour.choices, blank=True)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        # A customer's tags read alike everywhere: on the page, in the API, in exports.
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "workspace",
+                Lower("name"),
+                name="tag_unique_name",
+                violation_error_message=_("A tag with this name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(models.Model):
+    """A tag on a customer. Written by the tag services only, which audit it on the customer."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["tag", "customer"], name="customertag_by_tag")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "tag"], name="customertag_unique_tag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"

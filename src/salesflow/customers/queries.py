@@ -12,7 +12,7 @@ from pydantic import Field
 
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, get_visible, visible
-from salesflow.customers import customfields
+from salesflow.customers import categories, customfields, tags
 from salesflow.customers.models import Contact, Customer, CustomerKind, Lifecycle, Tier
 from salesflow.customers.search import CustomerSearch
 
@@ -42,10 +42,24 @@ class CustomerFilter(FilterSchema):
     region: str | None = None
     source_channel: str | None = None
     kind: CustomerKind | None = None
+    category_id: Annotated[
+        int | None,
+        Field(description="A category: its customers and those of every category below it."),
+    ] = None
+    tag_id: Annotated[
+        list[int] | None,
+        Field(description="Customers carrying every one of these tags (repeat the parameter)."),
+    ] = None
 
     def filter_q(self, value: str | None) -> Q:
         """The search is not a WHERE clause on customers: `customers()` runs it on the index."""
         return Q()
+
+    def filter_category_id(self, value: int | None) -> Q:
+        return categories.in_subtree(value)
+
+    def filter_tag_id(self, value: list[int] | None) -> Q:
+        return tags.carrying_all(value)
 
 
 class ContactFilter(FilterSchema):
@@ -59,7 +73,12 @@ def customers(
     """The visible customers the filters (and `cf.` custom field filters) let in; with a
     search text, its best matches first."""
     rows = customfields.filtered(
-        actor, "customer", filters.filter(visible(Customer, actor)), custom or {}
+        actor,
+        "customer",
+        filters.filter(visible(Customer, actor))
+        .select_related("category")
+        .prefetch_related(tags.prefetch()),
+        custom or {},
     )
     if filters.q and filters.q.strip():
         return CustomerSearch(actor, filters.q, rows)

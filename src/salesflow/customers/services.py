@@ -15,7 +15,16 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import customfields, duplicates, pool, protected, search, trash
+from salesflow.customers import (
+    categories,
+    customfields,
+    duplicates,
+    pool,
+    protected,
+    search,
+    tags,
+    trash,
+)
 from salesflow.customers.locks import refuse_if_locked
 from salesflow.customers.models import Contact, Customer
 
@@ -38,6 +47,8 @@ CUSTOMER_FIELDS = frozenset(
         *protected.CUSTOMER_PROTECTED,
         "custom",
         "next_service_on",
+        "category_id",
+        "tag_ids",
     }
 )
 # What the search terms of a customer are made of (its contacts' names, phones and emails too).
@@ -68,11 +79,15 @@ def create_customer(
     data, clear = protected.split(Customer, data)
     values = {"owner_id": actor.user_id, **data}
     values["custom"] = customfields.values_for(actor, "customer", data.get("custom"), None)
+    tag_ids = values.pop("tag_ids", None)
     require_can_own(actor, values["owner_id"])
+    categories.check_reference(actor, values.get("category_id"))
     customer = Customer(**values)
     protected.seal(customer, clear)
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
+    if tag_ids is not None:
+        tags.set_customer_tags(actor, customer, tag_ids, versioned=True)
     search.reindex([customer.pk])
     duplicates.customer_saved(actor, customer, set(), allow_duplicate)
     return customer
@@ -96,11 +111,17 @@ def update_customer(
             raise ValidationFailed.one("owner_id", pool.THROUGH_POOL)
         require_can_own(actor, data["owner_id"])
         data = {**data, "owner_since": timezone.now()}
-    if "custom" in data:
-        custom = customfields.values_for(actor, "customer", data["custom"], customer.custom)
-        data = {**data, "custom": custom}
-    changes = writes.apply(customer, data) | protected.seal(customer, clear)
+    values = dict(data)
+    tag_ids = values.pop("tag_ids", None)
+    categories.check_reference(actor, values.get("category_id"))
+    if "custom" in values:
+        values["custom"] = customfields.values_for(
+            actor, "customer", values["custom"], customer.custom
+        )
+    changes = writes.apply(customer, values) | protected.seal(customer, clear)
     writes.update(actor, customer, changes)
+    if tag_ids is not None:
+        tags.set_customer_tags(actor, customer, tag_ids, versioned=bool(changes))
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)

@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import customfields, pool_queries, queries, services
+from salesflow.customers import customfields, organise_forms, pool_queries, queries, services, tags
 from salesflow.customers.duplicates import Duplicate, DuplicateFound
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
@@ -26,6 +26,7 @@ from salesflow.customers.forms import (
     show_service_errors,
 )
 from salesflow.customers.models import Contact, Customer
+from salesflow.customers.organise_forms import CustomerTagForm
 from salesflow.customers.protection_views import protection_context
 from salesflow.pipeline.models import Deal
 from salesflow.web.pages import PageRequest, fragment_or_page, page
@@ -44,12 +45,15 @@ def customer_list(request: PageRequest) -> HttpResponse:
         facets={name: queries.facet_values(actor, name) for name in FACETS},
         custom_fields=columns,
     )
+    organise_forms.add_filter_fields(form, actor)
     customers: list[Customer] = []
     next_cursor = None
     if form.is_valid():
         chosen = form.cleaned_data
         filters = queries.CustomerFilter(
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
+            category_id=chosen["category"],
+            tag_id=chosen.get("tag") or None,
             **{
                 name: chosen[name] or None
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
@@ -70,6 +74,9 @@ def customer_list(request: PageRequest) -> HttpResponse:
         "columns": columns,
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
+        "selection_form": organise_forms.SelectionForm(
+            actor=actor, initial={"next": request.get_full_path()}
+        ),
     }
     return fragment_or_page(
         request, "customers/_results.html", "customers/customer_list.html", context
@@ -99,12 +106,15 @@ def customer_create(request: PageRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"owner": request.actor.user_id}
         form = CustomerForm(owners=owners, initial=initial, custom_fields=fields)
+        organise_forms.add_customer_fields(form, request.actor)
         return _customer_form(request, form, None)
     form = CustomerForm(request.POST, owners=owners, custom_fields=fields)
+    organise_forms.add_customer_fields(form, request.actor)
     if form.is_valid():
         try:
+            data = form.service_data() | organise_forms.customer_data(form)
             customer = services.create_customer(
-                request.actor, form.service_data(), allow_duplicate=_allowed(request)
+                request.actor, data, allow_duplicate=_allowed(request)
             )
         except ValidationFailed as failed:
             show_service_errors(form, failed)
@@ -129,20 +139,24 @@ def customer_edit(request: PageRequest, customer_id: int) -> HttpResponse:
     if request.method == "GET":
         initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS}
         initial.update(owner=customer.owner_id, version=customer.version)
+        initial.update(organise_forms.customer_initial(customer))
         form = CustomerForm(owners=owners, initial=initial, **custom)
+        organise_forms.add_customer_fields(form, request.actor)
         if customer.owner_id is None:
             form.in_pool()
         return _customer_form(request, form, customer)
     form = CustomerForm(request.POST, owners=owners, initial={"owner": customer.owner_id}, **custom)
+    organise_forms.add_customer_fields(form, request.actor)
     if customer.owner_id is None:
         form.in_pool()
     if form.is_valid():
         try:
+            data = form.service_data() | organise_forms.customer_data(form)
             services.update_customer(
                 request.actor,
                 customer.pk,
                 form.cleaned_data["version"],
-                form.service_data(),
+                data,
                 allow_duplicate=_allowed(request),
             )
         except ValidationFailed as failed:
@@ -202,6 +216,9 @@ def detail_context(
             customfields.definitions(workspace_id, "customer"), customer.custom
         ),
         "contact_fields": customfields.definitions(workspace_id, "contact"),
+        "customer_tags": customer.tags.all(),
+        "known_tags": tags.tags(request.actor),
+        "tag_form": CustomerTagForm(),
         "contacts": queries.customer_contacts(request.actor, customer),
         "deals": deals,
         "activities": activities,

@@ -19,6 +19,7 @@ from salesflow.demo.generator import (
     today_in,
 )
 from salesflow.demo.management.commands.seed import describe
+from salesflow.demo.organise import organise_demo
 
 DEMO_WORKSPACE = "演示公司"
 DEMO_ADMIN = "demo"
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                         user_prefix=DEMO_ADMIN,
                     )
                 )
+                organise_demo(admin, chinese=True)
             self.stdout.write(
                 _("Created the demo workspace “%(name)s” in %(seconds).1f s:")
                 % {"name": workspace.name, "seconds": summary.seconds}
