@@ -7,6 +7,7 @@ from salesflow.analytics.api import analytics
 from salesflow.analytics.forecast_api import forecasts
 from salesflow.core.api import BearerToken, register_error_handlers
 from salesflow.customers.api import contacts, customers
+from salesflow.customers.shortcuts_api import customer_shortcuts
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
 api = NinjaAPI(
@@ -17,6 +18,8 @@ api = NinjaAPI(
     description="Send `Authorization: Bearer <token>`. Lists page with `limit` and `cursor`.",
 )
 register_error_handlers(api)
+# Before the customers router, whose /customers/{customer_id} would take "shortcuts".
+api.add_router("/customers", customer_shortcuts)
 api.add_router("/customers", customers)
 api.add_router("/contacts", contacts)
 api.add_router("/pipelines", pipelines)

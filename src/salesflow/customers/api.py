@@ -13,6 +13,7 @@ from salesflow.core.api import (
     WRITE_ERRORS,
     ApiRequest,
     InputSchema,
+    Money,
     RecordOut,
     VersionedInput,
     changes,
@@ -43,7 +44,10 @@ class CustomerOut(RecordOut):
     region: str
     source_channel: str
     owner_id: int
-    tier: Tier | Literal[""]
+    tier: Tier | Literal[""] = Field(description="Set by the tier rules; empty: no tier.")
+    revenue: Money = Field(description="Won deal amounts of the last 12 months.")
+    potential: Money = Field(description="Σ amount × win probability of the open deals.")
+    fit: int = Field(description="Ideal-customer points, 0–3.")
     lifecycle: Lifecycle
     phone: str
     email: str
@@ -62,7 +66,6 @@ class CustomerFields(InputSchema):
     region: str = column(Customer, "region")
     source_channel: str = column(Customer, "source_channel")
     owner_id: int = column(Customer, "owner_id", description="Defaults to the caller.")
-    tier: Tier | Literal[""] = column(Customer, "tier")
     lifecycle: Lifecycle = column(Customer, "lifecycle")
     phone: str = column(Customer, "phone")
     email: str = column(Customer, "email")

@@ -14,7 +14,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager
-from salesflow.customers import search
+from salesflow.customers import search, tiers
 from salesflow.customers.models import Contact, Customer
 
 CUSTOMER_FIELDS = frozenset(
@@ -26,7 +26,6 @@ CUSTOMER_FIELDS = frozenset(
         "region",
         "source_channel",
         "owner_id",
-        "tier",
         "lifecycle",
         "phone",
         "email",
@@ -51,6 +50,7 @@ def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     customer.initial = search.initial(customer)
     writes.create(actor, customer)
     search.reindex([customer.pk])
+    tiers.customer_changed(actor, customer)
     return customer
 
 
@@ -67,6 +67,8 @@ def update_customer(
     aggregates.customer_changed(customer.pk, {k: getattr(customer, k) for k in changes})
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)
+    if changes.keys() & tiers.CUSTOMER_INPUTS:
+        tiers.customer_changed(actor, customer)
     return customer
 
 

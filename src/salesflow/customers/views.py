@@ -15,7 +15,7 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import queries, services
+from salesflow.customers import queries, services, shortcuts
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
     INITIAL_CHOICES,
@@ -46,6 +46,9 @@ def customer_list(request: PageRequest) -> HttpResponse:
         chosen = form.cleaned_data
         filters = queries.CustomerFilter(
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
+            revenue_min=chosen["revenue_min"],
+            potential_min=chosen["potential_min"],
+            fit_min=chosen["fit_min"],
             **{
                 name: chosen[name] or None
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
@@ -63,6 +66,7 @@ def customer_list(request: PageRequest) -> HttpResponse:
         "form": form,
         "letters": _letters(query),
         "customers": customers,
+        "pinned_ids": shortcuts.pinned_ids(actor, [customer.pk for customer in customers]),
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
     }
@@ -151,6 +155,7 @@ def customer_detail(request: PageRequest, customer_id: int) -> HttpResponse:
     context = detail_context(request, customer, cursor=cursor)
     if request.htmx and cursor:
         return render(request, "activities/_timeline_page.html", context)
+    context["pinned"] = shortcuts.record_view(request.actor, customer).pinned_at is not None
     return render(request, "customers/customer_detail.html", context)
 
 
