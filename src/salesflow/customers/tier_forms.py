@@ -107,9 +107,9 @@ def kept_rules(formset: Any) -> tuple[list[dict[str, Any]], list[int]]:
     """The rules of the rows with a tier, and for each its row in the formset."""
     rules, rows = [], []
     for row, form in enumerate(formset.forms):
-        rule = form.rule()
-        if rule["tier"]:
-            rules.append(rule)
+        # An untouched empty row is not even cleaned: its cleaned_data stays empty.
+        if form.cleaned_data.get("tier"):
+            rules.append(form.rule())
             rows.append(row)
     return rules, rows
 
