@@ -109,8 +109,14 @@ def other_world(db: None) -> World:
     return make_world("Globex")
 
 
-def make_customer(actor: Actor, **data: Any) -> Customer:
-    return create_customer(actor, {"name": f"Customer {next(_names)}", **data})
+def make_customer(actor: Actor, *, tier: str = "", **data: Any) -> Customer:
+    """A new customer; `tier` is written as if the tier rules had given it, so that a test of
+    a filter or a page need not set up rules (tests/services/test_tiers.py tests the rules)."""
+    customer = create_customer(actor, {"name": f"Customer {next(_names)}", **data})
+    if tier:
+        Customer.objects.filter(pk=customer.pk).update(tier=tier)
+        customer.tier = tier
+    return customer
 
 
 def make_contact(actor: Actor, customer: Customer, **data: Any) -> Contact:

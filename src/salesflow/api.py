@@ -14,6 +14,7 @@ from salesflow.customers.duplicate_schemas import register_duplicate_handler
 from salesflow.customers.organise_api import categories, selections, tags
 from salesflow.customers.pool_api import router as pool
 from salesflow.customers.protection_api import contact_reveals, customer_locks, trash_router
+from salesflow.customers.shortcuts_api import customer_shortcuts
 from salesflow.customers.transfer_api import exports_router, imports_router
 from salesflow.pipeline.api import deals, lost_reasons, pipelines
 
@@ -25,6 +26,8 @@ api = NinjaAPI(
     description="Send `Authorization: Bearer <token>`. Lists page with `limit` and `cursor`.",
 )
 register_error_handlers(api)
+# Before the customers router, whose /customers/{customer_id} would take "shortcuts".
+api.add_router("/customers", customer_shortcuts)
 register_duplicate_handler(api)
 # Before the customers' own routes, whose /{customer_id} would take /duplicate-groups.
 api.add_router("/customers", duplicates)

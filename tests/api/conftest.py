@@ -161,7 +161,7 @@ RESOURCES = [
         "/customers",
         Customer,
         lambda w: make_customer(w.admin),
-        lambda w: {"name": "Hangzhou Tea Co.", "industry": "Food", "tier": "A"},
+        lambda w: {"name": "Hangzhou Tea Co.", "industry": "Food", "region": "Zhejiang"},
         ("name", "Hangzhou Tea Group"),
     ),
     Resource(

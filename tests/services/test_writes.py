@@ -58,11 +58,14 @@ def test_creating_records_the_new_row_in_the_audit_trail(world: World) -> None:
 
 def test_an_update_bumps_the_version_and_records_old_and_new_values(world: World) -> None:
     # given a customer at version 1
-    customer = make_customer(world.rep_east, name="Old name", tier="C")
+    customer = make_customer(world.rep_east, name="Old name", source_channel="Trade fair")
 
-    # when the East manager renames it and changes the tier
+    # when the East manager renames it and changes the source channel
     updated = update_customer(
-        world.east_manager, customer.pk, 1, {"name": "New name", "tier": "A", "region": ""}
+        world.east_manager,
+        customer.pk,
+        1,
+        {"name": "New name", "source_channel": "Referral", "region": ""},
     )
 
     # then it is at version 2, and the audit shows only the two fields that changed
@@ -71,7 +74,10 @@ def test_an_update_bumps_the_version_and_records_old_and_new_values(world: World
     assert customer.updated_by_id == world.east_manager.user_id
     record = audits(customer)[-1]
     assert (record.action, record.actor_id) == ("update", world.east_manager.user_id)
-    assert record.changes == {"name": ["Old name", "New name"], "tier": ["C", "A"]}
+    assert record.changes == {
+        "name": ["Old name", "New name"],
+        "source_channel": ["Trade fair", "Referral"],
+    }
 
 
 def test_an_update_that_changes_nothing_writes_nothing(world: World) -> None:
@@ -300,7 +306,7 @@ def _stale_writes(world: World) -> list[tuple[str, Write, Write, Callable[[], in
     return [
         (
             "update_customer",
-            lambda v: update_customer(manager, customer.pk, v, {"tier": "B"}),
+            lambda v: update_customer(manager, customer.pk, v, {"source_channel": "Referral"}),
             lambda v: update_customer(rep, customer.pk, v, {"name": "Renamed"}),
             version_of(Customer, customer.pk),
         ),

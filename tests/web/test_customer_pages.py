@@ -94,7 +94,6 @@ def test_create_customer_then_see_its_360_page(world: World) -> None:
             "name": "Huaxin Steel",
             "kind": "company",
             "owner": world.rep_east.user_id,
-            "tier": "A",
             "lifecycle": "prospect",
             "email": "info@huaxin.cn",
         },
@@ -103,7 +102,7 @@ def test_create_customer_then_see_its_360_page(world: World) -> None:
     assert response.status_code == 302
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert (customer.tier, customer.email, customer.owner_id) == (
-        "A",
+        "",
         "info@huaxin.cn",
         world.rep_east.user_id,
     )
@@ -127,8 +126,7 @@ def test_create_form_shows_each_error_next_to_its_field_and_saves_nothing(world:
             "name": "",
             "kind": "company",
             "owner": world.rep_east.user_id,
-            "tier": "Z",
-            "lifecycle": "prospect",
+            "lifecycle": "vip",
             "email": "not-an-email",
         },
     )
@@ -136,8 +134,8 @@ def test_create_form_shows_each_error_next_to_its_field_and_saves_nothing(world:
     html = response.text
     assert field_errors(html, "name") == ["This field is required."]
     assert field_errors(html, "email") == ["Enter a valid email address."]
-    assert field_errors(html, "tier") == [
-        "Select a valid choice. Z is not one of the available choices."
+    assert field_errors(html, "lifecycle") == [
+        "Select a valid choice. vip is not one of the available choices."
     ]
     assert "Please correct the 3 fields marked below." in html
     assert 'value="not-an-email"' in html

@@ -58,6 +58,7 @@ def pages_and_actions(world: World) -> tuple[list[str], list[str]]:
         reverse("core:members"),
         reverse("core:member", args=[world.rep_east.membership.pk]),
         reverse("core:team", args=[world.teams["east"].pk]),
+        reverse("core:tiers"),
     ]
     actions = [
         *pages[1:],

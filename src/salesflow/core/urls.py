@@ -3,6 +3,7 @@
 from django.urls import path
 
 from salesflow.core import settings_views as views
+from salesflow.customers import tier_views
 
 app_name = "core"
 urlpatterns = [
@@ -20,4 +21,5 @@ urlpatterns = [
     path("teams/", views.team_add, name="team_add"),
     path("teams/<int:team_id>/", views.team_detail, name="team"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
+    path("tiers/", tier_views.tier_settings, name="tiers"),
 ]

@@ -12,6 +12,7 @@ from salesflow.core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ApiRequest,
+    Money,
     RecordOut,
     UtcDatetime,
     VersionedInput,
@@ -54,7 +55,10 @@ class CustomerOut(RecordOut, CustomerProtectionOut):
     owner_id: int | None = Field(description="Null: the customer is in the public pool.")
     owner_since: UtcDatetime
     next_service_on: datetime.date | None
-    tier: Tier | Literal[""]
+    tier: Tier | Literal[""] = Field(description="Set by the tier rules; empty: no tier.")
+    revenue: Money = Field(description="Won deal amounts of the last 12 months.")
+    potential: Money = Field(description="Σ amount × win probability of the open deals.")
+    fit: int = Field(description="Ideal-customer points, 0–3.")
     lifecycle: Lifecycle
     phone: str
     email: str
@@ -76,7 +80,6 @@ class CustomerFields(CustomerProtectedIn):
     region: str = column(Customer, "region")
     source_channel: str = column(Customer, "source_channel")
     owner_id: int = column(Customer, "owner_id", description="Defaults to the caller.")
-    tier: Tier | Literal[""] = column(Customer, "tier")
     lifecycle: Lifecycle = column(Customer, "lifecycle")
     phone: str = column(Customer, "phone")
     email: str = column(Customer, "email")

@@ -29,7 +29,6 @@ CUSTOMER_FORM_FIELDS = (
     "name",
     "kind",
     "owner",
-    "tier",
     "lifecycle",
     "industry",
     "size",
@@ -78,6 +77,15 @@ class CustomerFilterForm(forms.Form):
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
     tier = forms.ChoiceField(label=_("Tier"), required=False)
+    revenue_min = forms.DecimalField(label=_("Revenue at least"), required=False, min_value=0)
+    potential_min = forms.DecimalField(label=_("Potential at least"), required=False, min_value=0)
+    fit_min = forms.TypedChoiceField(
+        label=_("Fit at least"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *((n, n) for n in range(1, 4))],
+    )
     lifecycle = forms.ChoiceField(label=_("Lifecycle"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     industry = forms.ChoiceField(label=_("Industry"), required=False)
@@ -143,7 +151,6 @@ class CustomerForm(forms.Form):
         assert isinstance(owner_field, forms.ModelChoiceField)
         owner_field.queryset = owners
         owner_field.empty_label = None
-        self.fields["tier"].help_text = _("A: key account, B: regular, C: occasional.")
         self.fields["lifecycle"].help_text = _("Prospect until the first order is won.")
         self.fields["phone"].help_text = _("With the area or country code, e.g. +86 21 5555 0100.")
         self.fields["notes"].widget.attrs["rows"] = 4

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.encryption import ProtectedField
 from salesflow.core.models import AppendOnly, Trashable, Workspace, WorkspaceOwned
+from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 
 
 class CustomerKind(models.TextChoices):
@@ -62,7 +63,25 @@ class Customer(Trashable, WorkspaceOwned):
         _("owner since"), default=now, db_default=Now(), editable=False
     )
     next_service_on = models.DateField(_("next service date"), null=True, blank=True)
-    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
+    tier = models.CharField(
+        _("tier"), max_length=1, choices=Tier.choices, blank=True, editable=False
+    )
+    # The inputs of the tier rules, kept with the tier by `customers.tiers`.
+    revenue = models.DecimalField(
+        _("revenue (12 months)"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        default=ZERO,
+        editable=False,
+    )
+    potential = models.DecimalField(
+        _("potential"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        default=ZERO,
+        editable=False,
+    )
+    fit = models.PositiveSmallIntegerField(_("fit"), default=0, editable=False)
     lifecycle = models.CharField(
         _("lifecycle"), max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
     )
@@ -117,6 +136,10 @@ class Customer(Trashable, WorkspaceOwned):
             models.Index(fields=["workspace", "lifecycle"]),
             models.Index(fields=["workspace", "initial", "name", "id"]),
             models.Index(fields=["workspace", "owner", "initial", "name", "id"]),
+            models.Index(fields=["workspace", "tier", "name", "id"]),
+            models.Index(fields=["workspace", "revenue"]),
+            models.Index(fields=["workspace", "potential"]),
+            models.Index(fields=["workspace", "fit"]),
             models.Index(fields=["category", "name", "id"], name="customer_by_category"),
             models.Index(fields=["workspace", "owner", "owner_since", "id"], name="customer_pool"),
             models.Index(
@@ -642,3 +665,65 @@ class CustomerTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}:{self.tag_id}"
+
+
+class TierSettings(WorkspaceOwned):
+    """The admin's tier rules and ideal-customer lists: one row per workspace.
+
+    `rules` is the ordered list the tiers are decided by, each
+    {"tier": "A", "min_revenue": "100000.00" | null, "min_potential": ... | null,
+    "min_fit": 0–3 | null}; `customers.tiers` checks it before it is saved.
+    """
+
+    rules = models.JSONField(_("tier rules"), default=list, blank=True)
+    ideal_industries = models.JSONField(_("ideal industries"), default=list, blank=True)
+    ideal_sizes = models.JSONField(_("ideal sizes"), default=list, blank=True)
+    ideal_regions = models.JSONField(_("ideal regions"), default=list, blank=True)
+
+    scope_owner_path = None
+
+    class Meta:
+        verbose_name = _("tier settings")
+        verbose_name_plural = _("tier settings")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="tiersettings_one_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.workspace_id)
+
+
+class CustomerUsage(models.Model):
+    """How one user uses one customer: when they last opened it, how often, and whether they
+    pinned it. Read for their shortcuts menu through `visible()`, so a customer they may no
+    longer see drops out of it."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    last_viewed_at = models.DateTimeField(_("last viewed at"), null=True, blank=True)
+    view_count = models.PositiveIntegerField(_("views"), default=0)
+    pinned_at = models.DateTimeField(_("pinned at"), null=True, blank=True)
+
+    scope_owner_path: ClassVar[str | None] = "customer__owner"
+
+    class Meta:
+        verbose_name = _("customer usage")
+        verbose_name_plural = _("customer usage")
+        indexes = [
+            models.Index(
+                fields=["workspace", "user", "last_viewed_at"], name="customerusage_recent"
+            ),
+            models.Index(fields=["workspace", "user", "view_count"], name="customerusage_most"),
+            models.Index(fields=["workspace", "user", "pinned_at"], name="customerusage_pinned"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "customer"], name="customerusage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.customer_id}"

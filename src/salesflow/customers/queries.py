@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated
 
 from django.contrib.auth.models import User
@@ -38,6 +39,9 @@ class CustomerFilter(FilterSchema):
     owner_id: int | None = None
     lifecycle: Lifecycle | None = None
     tier: Tier | None = None
+    revenue_min: Annotated[Decimal | None, FilterLookup("revenue__gte")] = None
+    potential_min: Annotated[Decimal | None, FilterLookup("potential__gte")] = None
+    fit_min: Annotated[int | None, FilterLookup("fit__gte"), Field(ge=0, le=3)] = None
     industry: str | None = None
     region: str | None = None
     source_channel: str | None = None

@@ -23,6 +23,7 @@ from salesflow.customers import (
     protected,
     search,
     tags,
+    tiers,
     trash,
 )
 from salesflow.customers.locks import refuse_if_locked
@@ -37,7 +38,6 @@ CUSTOMER_FIELDS = frozenset(
         "region",
         "source_channel",
         "owner_id",
-        "tier",
         "lifecycle",
         "phone",
         "email",
@@ -90,6 +90,7 @@ def create_customer(
         tags.set_customer_tags(actor, customer, tag_ids, versioned=True)
     search.reindex([customer.pk])
     duplicates.customer_saved(actor, customer, set(), allow_duplicate)
+    tiers.customer_changed(actor, customer)
     return customer
 
 
@@ -126,6 +127,8 @@ def update_customer(
     if changes.keys() & SEARCHED_FIELDS:
         search.customer_changed(customer)
     duplicates.customer_saved(actor, customer, keys_before, allow_duplicate)
+    if changes.keys() & tiers.CUSTOMER_INPUTS:
+        tiers.customer_changed(actor, customer)
     return customer
 
 

@@ -7,6 +7,7 @@ from salesflow.customers import (
     organise_views,
     pool_views,
     protection_views,
+    shortcut_views,
     transfer_views,
     views,
 )
@@ -27,6 +28,8 @@ urlpatterns = [
     path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
     path("merge/", duplicate_views.merge, name="merge"),
     path("<int:customer_id>/history/", duplicate_views.history, name="history"),
+    path("shortcuts/", shortcut_views.shortcut_menu, name="shortcuts"),
+    path("<int:customer_id>/pin/", shortcut_views.pin, name="pin"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/release/", pool_views.customer_release, name="release"),

@@ -15,7 +15,15 @@ from salesflow.activities.forms import QuickLogForm
 from salesflow.core.errors import Conflict, NotFound, ValidationFailed
 from salesflow.core.pagination import page_of
 from salesflow.core.scoping import visible
-from salesflow.customers import customfields, organise_forms, pool_queries, queries, services, tags
+from salesflow.customers import (
+    customfields,
+    organise_forms,
+    pool_queries,
+    queries,
+    services,
+    shortcuts,
+    tags,
+)
 from salesflow.customers.duplicates import Duplicate, DuplicateFound
 from salesflow.customers.forms import (
     CUSTOMER_FORM_FIELDS,
@@ -54,6 +62,9 @@ def customer_list(request: PageRequest) -> HttpResponse:
             owner_id=chosen["owner"].pk if chosen["owner"] else None,
             category_id=chosen["category"],
             tag_id=chosen.get("tag") or None,
+            revenue_min=chosen["revenue_min"],
+            potential_min=chosen["potential_min"],
+            fit_min=chosen["fit_min"],
             **{
                 name: chosen[name] or None
                 for name in ("q", "initial", "tier", "lifecycle", "kind", *FACETS)
@@ -72,6 +83,7 @@ def customer_list(request: PageRequest) -> HttpResponse:
         "letters": _letters(query),
         "customers": customers,
         "columns": columns,
+        "pinned_ids": shortcuts.pinned_ids(actor, [customer.pk for customer in customers]),
         "next_url": f"?{_with(query, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{query.urlencode()}" if request.GET.get("cursor") else "",
         "selection_form": organise_forms.SelectionForm(
@@ -197,6 +209,7 @@ def customer_detail(request: PageRequest, customer_id: int) -> HttpResponse:
     context = detail_context(request, customer, cursor=cursor)
     if request.htmx and cursor:
         return render(request, "activities/_timeline_page.html", context)
+    context["pinned"] = shortcuts.record_view(request.actor, customer).pinned_at is not None
     return render(request, "customers/customer_detail.html", context)
 
 

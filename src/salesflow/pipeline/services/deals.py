@@ -18,7 +18,7 @@ from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, require_can_own, require_manager, visible
-from salesflow.customers import customfields, pool, trash
+from salesflow.customers import customfields, pool, tiers, trash
 from salesflow.customers.models import Contact, Customer, Lifecycle
 from salesflow.pipeline.models import Deal, LostReason, Pipeline, Stage, StageChange, StageKind
 from salesflow.pipeline.services.pipelines import first_stage
@@ -222,6 +222,7 @@ def create_deal(actor: Actor, data: Mapping[str, Any]) -> Deal:
     deal.created_at = deal.stage_entered_at = now
     writes.create(actor, deal)
     _record(actor, deal, None, now, None)
+    tiers.customers_changed(actor, [deal.customer_id])
     return deal
 
 
@@ -238,6 +239,8 @@ def update_deal(actor: Actor, deal_id: int, version: int | None, data: Mapping[s
     writes.update(actor, deal, changes)
     if changes.keys() & {"amount", "owner_id", "customer_id"}:
         aggregates.deal_changed(deal)
+    if changes.keys() & {"amount", "probability", "customer_id"}:
+        tiers.customers_changed(actor, {deal.customer_id, *changes.get("customer_id", ())})
     return deal
 
 
@@ -247,6 +250,7 @@ def delete_deal(actor: Actor, deal_id: int, version: int | None = None) -> None:
     deal = writes.lock(actor, Deal, deal_id, version)
     require_manager(actor)
     trash.trash_deal(actor, deal)
+    tiers.customers_changed(actor, [deal.customer_id])
 
 
 def _lock_with_stage(actor: Actor, deal_id: int, version: int | None) -> Deal:
@@ -266,6 +270,7 @@ def _enter(actor: Actor, deal: Deal, target: Stage, action: str, extra: Mapping[
     changes = writes.apply(deal, values)
     writes.update(actor, deal, changes, action=action)
     _record(actor, deal, previous, now, entered_at)
+    tiers.customers_changed(actor, [deal.customer_id])
     return deal
 
 
