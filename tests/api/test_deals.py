@@ -380,9 +380,10 @@ def test_a_manager_deletes_a_sub_teams_deal(world: World, api_as) -> None:
     # when
     response = api_as(world.east_manager).delete(f"/deals/{deal.pk}")
 
-    # then
+    # then it is in the trash: gone from the API, kept for an admin to restore
     assert response.status_code == 204
-    assert not Deal.objects.filter(pk=deal.pk).exists()
+    assert api_as(world.east_manager).get(f"/deals/{deal.pk}").status_code == 404
+    assert Deal.objects.get(pk=deal.pk).trashed_at is not None
 
 
 def test_a_rep_may_not_assign_a_deal_to_another_member(world: World, api_as) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.utils import translation
 
 from salesflow.core.errors import ValidationFailed
 from salesflow.customers.models import Customer, Lifecycle
@@ -29,13 +26,6 @@ from tests.services.support import (
     stage,
     ticked,
 )
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Lost reasons are looked up by their English names in the shared `world`."""
-    with translation.override("en"):
-        yield
 
 
 def _in_needs_analysis(world: World) -> Deal:

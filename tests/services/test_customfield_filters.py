@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from salesflow.core.errors import ValidationFailed
 from salesflow.customers import queries
@@ -20,12 +18,6 @@ from tests.services.support import error_pairs
 pytestmark = pytest.mark.django_db
 
 OPTIONS = [{"key": "erp", "label": "ERP"}, {"key": "crm", "label": "CRM"}]
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -31,13 +30,6 @@ from tests.conftest import World, make_customer
 from tests.services.support import error_pairs, row_counts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Messages and formats are compared word for word, so pin the language."""
-    with translation.override("en"):
-        yield
 
 
 REGIONS = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +12,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
-from django.utils import translation
 
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -35,12 +33,6 @@ from tests.services.support import row_counts
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
 HEADERS = "客户名称,手机,邮箱,地区\n"
 ROWS = "华信钢铁有限公司,13800138000,buy@huaxin.cn,上海\n单雄信,13900139000,,北京\n"
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def upload(actor: Actor, name: str, data: bytes, entity: str = "customers") -> ImportJob:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.utils import translation
 
 from salesflow.core.errors import ValidationFailed
 from salesflow.pipeline.models import Deal, StageChange
@@ -28,13 +25,6 @@ from tests.services.support import (
     stage,
     ticked,
 )
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Blocker messages are compared word for word, so pin the language they are written in."""
-    with translation.override("en"):
-        yield
 
 
 def test_forward_move_lists_every_missing_field_and_item_of_the_current_stage(

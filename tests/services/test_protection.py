@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from salesflow.activities.models import Activity
 from salesflow.activities.services import delete_activity
@@ -37,13 +36,6 @@ from tests.services.support import audits
 pytestmark = pytest.mark.django_db
 
 ID_NUMBER = "110101199003071234"
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are compared in English, the language a test asserts in."""
-    with translation.override("en"):
-        yield
 
 
 def raw_column(model: type, pk: int, column: str) -> str:

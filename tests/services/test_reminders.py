@@ -15,7 +15,7 @@ from django.utils import translation
 from salesflow.core.models import Notification
 from salesflow.core.notifications import render
 from salesflow.customers import pool
-from salesflow.customers.models import Contact
+from salesflow.customers.models import Contact, Customer
 from salesflow.customers.reminders import occurrence, send_reminders
 from salesflow.customers.services import update_customer
 from tests.conftest import World, make_contact, make_customer
@@ -36,7 +36,9 @@ def reminders() -> list[tuple[str, str, datetime.date | None, str]]:
 
 
 def birthday(world: World, name: str, day: datetime.date, customer_name: str = "Huaxin") -> Contact:
-    customer = make_customer(world.rep_east, name=customer_name)
+    customer = Customer.objects.filter(name=customer_name).first() or make_customer(
+        world.rep_east, name=customer_name
+    )
     return make_contact(world.rep_east, customer, name=name, birthday=day)
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.utils import translation
 
 from salesflow.core.errors import Forbidden, NotFound, ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -24,12 +21,6 @@ from tests.conftest import World, make_customer
 from tests.services.support import error_pairs
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def tag_names(customer: Customer) -> list[str]:

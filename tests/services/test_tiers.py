@@ -4,7 +4,6 @@ input or a rule changes. Every expected figure is computed by hand in the commen
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from salesflow.core.errors import Conflict, Forbidden, ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -36,13 +34,6 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # "Today" of the revenue window tests: 15 June 2025, 10:00 in the workspace's zone.
 NOW = datetime.datetime(2025, 6, 15, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Lost reasons are looked up by their English names in the shared `world`."""
-    with translation.override("en"):
-        yield
 
 
 def rule(tier: str, **minimums: Any) -> dict[str, Any]:

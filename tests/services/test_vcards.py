@@ -7,14 +7,12 @@ import io
 import re
 import struct
 import zlib
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import vobject
-from django.utils import translation
 
 from salesflow.customers.vcards import (
     Address,
@@ -33,13 +31,6 @@ from salesflow.customers.vcards import (
 # Real-world exports and RFC examples; README.md there names their origin and licences.
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
 N_TILDE = "Ñ"
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Problem reasons are compared in English."""
-    with translation.override("en"):
-        yield
 
 
 def _read_fixture(name: str) -> list[Card]:
