@@ -113,7 +113,12 @@ def in_period(
             days |= Q(**{f"{day}__range": (first, last)})
         parts.append(daily.filter(days))
     if months:
-        parts.append(monthly.filter(month__range=months))
+        # One row set per month: each reads its index in key order and groups without a sort,
+        # which on SQLite is several times faster than grouping the months together.
+        month, last = months
+        while month <= last:
+            parts.append(monthly.filter(month=month))
+            month = _next_month(month)
     return parts
 
 
