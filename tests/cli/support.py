@@ -14,7 +14,7 @@ from django.db.models import Model
 
 from salesflow.activities.models import Activity
 from salesflow.core.models import Membership, Role, Team, Workspace
-from salesflow.customers.models import Contact, Customer
+from salesflow.customers.models import Contact, Customer, PoolEvent
 from salesflow.pipeline.models import Deal, LostReason, Stage, StageChange
 
 Row = tuple[tuple[str, Any], ...]
@@ -60,7 +60,12 @@ def canonical(workspace: Workspace) -> dict[str, list[Any]]:
     customers, contacts, deals = (
         _ordinals(model, workspace) for model in (Customer, Contact, Deal)
     )
-    people = {"owner_id": who, "created_by_id": who, "updated_by_id": who}
+    people = {
+        "owner_id": who,
+        "created_by_id": who,
+        "updated_by_id": who,
+        "locked_by_id": who,
+    }
     return {
         "teams": sorted(
             (name, teams.get(parent))
@@ -79,6 +84,16 @@ def canonical(workspace: Workspace) -> dict[str, list[Any]]:
         ),
         "customers": _rows(Customer, workspace, people),
         "contacts": _rows(Contact, workspace, {**people, "customer_id": customers.get}),
+        "pool_events": _rows(
+            PoolEvent,
+            workspace,
+            {
+                "customer_id": customers.get,
+                "user_id": who,
+                "owner_id": who,
+                "previous_owner_id": who,
+            },
+        ),
         "deals": _rows(
             Deal,
             workspace,
