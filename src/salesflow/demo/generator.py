@@ -195,7 +195,8 @@ def seed_workspace(
     workspace = request.workspace
     chinese = workspace.language.startswith("zh")
     rng = random.Random(request.seed)
-    # What reps did with their customers afterwards draws apart, leaving the history as it is.
+    # Locks, service dates and releases draw from a stream of their own: they never shift the
+    # history drawn from `rng`.
     care_rng = random.Random(f"{request.seed}:accounts")
     scale = request.scale
     plan = plan_organisation(
