@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model
 
 from salesflow.activities.models import Activity
+from salesflow.core.encryption import decrypt
 from salesflow.core.models import Membership, Role, Team, Workspace
 from salesflow.customers.models import Contact, Customer, PoolEvent
 from salesflow.pipeline.models import Deal, LostReason, Stage, StageChange
@@ -82,7 +83,12 @@ def canonical(workspace: Workspace) -> dict[str, list[Any]]:
             )
             for m in members
         ),
-        "customers": _rows(Customer, workspace, people),
+        # Protected values are compared in clear: each encryption of a value differs.
+        "customers": _rows(
+            Customer,
+            workspace,
+            {**people, **dict.fromkeys(("id_number", "bank_account", "private_notes"), decrypt)},
+        ),
         "contacts": _rows(Contact, workspace, {**people, "customer_id": customers.get}),
         "pool_events": _rows(
             PoolEvent,

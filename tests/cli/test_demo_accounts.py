@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import F, Max, Min
 
+from salesflow.core.encryption import decrypt
 from salesflow.core.models import Workspace
 from salesflow.customers.models import (
     Customer,
@@ -190,6 +191,24 @@ def test_customers_under_contract_have_their_next_quarterly_service_planned() ->
         assert (
             today <= customer.next_service_on < today + datetime.timedelta(days=SERVICE_CYCLE_DAYS)
         )
+
+
+def test_companies_under_contract_have_their_bank_account_on_file_encrypted() -> None:
+    # given the demo workspace
+    workspace = demo()
+    customers = Customer.objects.filter(workspace=workspace)
+    companies = customers.filter(lifecycle="customer", kind="company")
+
+    # then each company that is a customer has a bank account, stored encrypted: nineteen
+    # digits in groups of four (4 + 4 + 4 + 4 + 3)
+    assert companies.exists()
+    for token in companies.values_list("bank_account", flat=True):
+        clear = decrypt(token)
+        assert token != clear
+        assert [len(group) for group in clear.split(" ")] == [4, 4, 4, 4, 3]
+        assert clear.replace(" ", "").isdigit()
+    # and no other customer has one
+    assert set(customers.exclude(pk__in=companies).values_list("bank_account", flat=True)) == {""}
 
 
 def test_the_daily_jobs_run_on_the_demo() -> None:

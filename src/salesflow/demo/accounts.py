@@ -2,9 +2,10 @@
 and reminders, and what reps did with their customers once the deals were decided.
 
 Customers under contract are locked against deletion now and then, and have their next
-quarterly service visit planned; a few prospects that went nowhere were released into the
-public pool. These choices draw from a random stream of their own, so they never shift the
-history drawn before them. Tiers are never drawn: `customers.tiers` computes them from the
+quarterly service visit planned; companies among them have their bank account on file (a
+protected field). A few prospects that went nowhere were released into the public pool.
+These choices draw from a random stream of their own, so they never shift the history drawn
+before them. Tiers are never drawn: `customers.tiers` computes them from the
 deals and these rules at the end of the seeding, as the daily `salesflow recompute_tiers` does.
 """
 
@@ -16,7 +17,7 @@ import random
 from typing import Any
 
 from salesflow.core.scoping import Actor
-from salesflow.customers.models import CompanySize
+from salesflow.customers.models import CompanySize, CustomerKind
 from salesflow.customers.pool import update_rules
 from salesflow.customers.tiers import save_tier_settings
 from salesflow.demo.funnel import Clock
@@ -47,6 +48,7 @@ CUSTOMER_RULES = {
 LOCK_SHARE = 0.3
 LOCK_AFTER_DAYS = (1.0, 14.0)
 SERVICE_CYCLE_DAYS = 90
+BANK_ACCOUNT_DIGITS = 19
 # Share of prospects without an open deal their owner released into the pool, and when.
 RELEASE_SHARE = 0.05
 RELEASE_AFTER_DAYS = (7.0, 90.0)
@@ -89,6 +91,8 @@ class AccountCare:
         if customer.customer_since is not None:
             self._lock(customer, customer.customer_since)
             self._plan_service(customer, bundle.deals)
+            if customer.kind == CustomerKind.COMPANY:
+                customer.bank_account = self._bank_account()
         elif not any(deal.stage_id in self.open_stage_ids for deal in bundle.deals):
             self._release(bundle)
         changes = (customer.updated_at, customer.locked_at, customer.released_at)
@@ -109,6 +113,11 @@ class AccountCare:
         last = max(won).astimezone(self.world.zone).date()
         cycles = max(1, math.ceil((self.today - last).days / SERVICE_CYCLE_DAYS))
         customer.next_service_on = last + datetime.timedelta(days=cycles * SERVICE_CYCLE_DAYS)
+
+    def _bank_account(self) -> str:
+        """Nineteen digits written in groups of four, as on a bank's paperwork."""
+        digits = str(self.rng.randrange(10 ** (BANK_ACCOUNT_DIGITS - 1), 10**BANK_ACCOUNT_DIGITS))
+        return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
     def _release(self, bundle: Bundle) -> None:
         """Some time after the last thing that happened to it, its owner gave it up."""

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from salesflow.activities.models import Activity
 from salesflow.core.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
+from salesflow.core.encryption import encrypt
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.progress import Progress
@@ -74,7 +75,7 @@ CUSTOMER_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
     "name", "industry", "size", "region", "source_channel", "owner", "owner_since",
     "next_service_on", "lifecycle", "phone", "email", "website", "address", "notes", "initial",
-    "custom", "locked_at", "locked_by",
+    "custom", "locked_at", "locked_by", "bank_account",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -411,6 +412,7 @@ class Writer:
             initial_of(c.name, person=c.kind == CustomerKind.PERSON),
             customfields.customer_values(c.size),
             db_time(c.locked_at, zone) if c.locked_at else None, by if c.locked_at else None,
+            encrypt(c.bank_account),
         )
 
     def _pool_events(self) -> list[Row]:

@@ -149,6 +149,8 @@ class CustomerRow:
     updated_at: datetime.datetime | None = None
     locked_at: datetime.datetime | None = None
     next_service_on: datetime.date | None = None
+    # In clear text; encrypted when written.
+    bank_account: str = ""
     released_at: datetime.datetime | None = None
     release_reason: str = ""
     pk: int = 0
