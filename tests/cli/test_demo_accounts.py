@@ -20,36 +20,50 @@ from salesflow.customers.models import (
     TierSettings,
 )
 from salesflow.demo.accounts import SERVICE_CYCLE_DAYS
-from salesflow.demo.generator import today_in
 from salesflow.pipeline.models import Deal, StageChange, StageKind
-from tests.cli.conftest import make_workspace, run
+from tests.cli.conftest import ANCHOR, make_workspace, run
 
 pytestmark = pytest.mark.django_db
 
 DERIVED = ("pk", "revenue", "potential", "fit", "tier")
 # Eventful histories reopen won deals, which must not make a customer a prospect again.
 LARGE = ("--scale", "large", "--seed", "5")
+ANCHOR_DAY = datetime.date.fromisoformat(ANCHOR)
 
 
 def demo() -> Workspace:
+    """The demo workspace, seeded up to today (what the daily jobs read)."""
     run("demo")
     return Workspace.objects.get(name="演示公司")
+
+
+def seeded() -> Workspace:
+    """A workspace seeded as the demo is, up to a fixed day, so its rows are always the same."""
+    workspace = make_workspace("Acme")
+    run("seed", "--workspace", "Acme", "--deals", "1000", "--seed", "42", "--anchor", ANCHOR)
+    return workspace
 
 
 def test_the_demo_tiers_are_what_the_daily_recompute_computes() -> None:
     # given the demo workspace, seeded up to today
     workspace = demo()
     customers = Customer.objects.filter(workspace=workspace)
-    seeded = sorted(customers.values_list(*DERIVED))
+    before = sorted(customers.values_list(*DERIVED))
 
     # when the daily recompute runs on it
     output = run("recompute_tiers", "--workspace", "演示公司").stdout
 
     # then no customer's revenue, potential, fit or tier changes
     assert ": 0 changed." in output
-    assert sorted(customers.values_list(*DERIVED)) == seeded
-    # and the demo shows every tier and every input: customers with revenue and with
-    # potential, and fits from 0 to 3
+    assert sorted(customers.values_list(*DERIVED)) == before
+
+
+def test_the_demo_shows_every_tier_and_every_input() -> None:
+    # given a workspace seeded as the demo is
+    workspace = seeded()
+    customers = Customer.objects.filter(workspace=workspace)
+
+    # then it has customers in every tier, with revenue, with potential, and fits from 0 to 3
     assert set(customers.values_list("tier", flat=True)) == {"A", "B", "C"}
     assert customers.filter(revenue__gt=0).exists()
     assert customers.filter(potential__gt=0).exists()
@@ -57,8 +71,8 @@ def test_the_demo_tiers_are_what_the_daily_recompute_computes() -> None:
 
 
 def test_the_demo_rules_name_what_the_demo_customers_hold() -> None:
-    # given the demo workspace
-    workspace = demo()
+    # given a workspace seeded as the demo is
+    workspace = seeded()
     customers = Customer.objects.filter(workspace=workspace)
     settings = TierSettings.objects.get(workspace=workspace)
 
@@ -84,9 +98,9 @@ def test_the_demo_rules_name_what_the_demo_customers_hold() -> None:
 
 @pytest.mark.parametrize("scale", [(), LARGE], ids=["small", "large"])
 def test_a_customer_is_a_customer_once_one_of_its_deals_was_won(scale: tuple[str, ...]) -> None:
-    # given a workspace seeded up to today
+    # given a seeded workspace
     workspace = make_workspace("Acme")
-    run("seed", "--workspace", "Acme", "--deals", "300", *scale)
+    run("seed", "--workspace", "Acme", "--deals", "300", "--anchor", ANCHOR, *scale)
 
     # then the customers are exactly those with a deal that ever entered a won stage, even
     # when the deal was reopened since; the others are prospects
@@ -110,8 +124,8 @@ def test_a_customer_is_a_customer_once_one_of_its_deals_was_won(scale: tuple[str
 
 
 def test_the_pool_customers_were_released_by_their_owner() -> None:
-    # given the demo workspace
-    workspace = demo()
+    # given a workspace seeded as the demo is
+    workspace = seeded()
     customers = Customer.objects.filter(workspace=workspace)
     pool = customers.filter(owner__isnull=True)
 
@@ -130,10 +144,10 @@ def test_the_pool_customers_were_released_by_their_owner() -> None:
         assert event.owner_id is None
         assert event.reason
         assert event.at == customer.owner_since
-        # after everything that happened to it, and before today
+        # after everything that happened to it, and before the day seeded up to
         last_deal = Deal.objects.filter(customer=customer).aggregate(at=Max("stage_entered_at"))
         assert last_deal["at"] is None or last_deal["at"] < event.at
-        assert event.at.date() < today_in(workspace)
+        assert event.at.date() < ANCHOR_DAY
         # and it was a prospect whose deals all closed
         assert customer.lifecycle == "prospect"
         assert not Deal.objects.filter(customer=customer, stage__kind=StageKind.OPEN).exists()
@@ -146,8 +160,8 @@ def test_the_pool_customers_were_released_by_their_owner() -> None:
 
 
 def test_locked_customers_were_locked_by_their_owner_after_a_signature() -> None:
-    # given the demo workspace
-    workspace = demo()
+    # given a workspace seeded as the demo is
+    workspace = seeded()
     locked = Customer.objects.filter(workspace=workspace, locked_at__isnull=False)
 
     # then a few customers are locked, each by its owner, after its first won deal
@@ -160,14 +174,13 @@ def test_locked_customers_were_locked_by_their_owner_after_a_signature() -> None
         assert first_win is not None
         assert first_win < customer.locked_at
         assert customer.lifecycle == "customer"
-        assert customer.locked_at.date() < today_in(workspace)
+        assert customer.locked_at.date() < ANCHOR_DAY
 
 
 def test_customers_under_contract_have_their_next_quarterly_service_planned() -> None:
-    # given the demo workspace
-    workspace = demo()
+    # given a workspace seeded as the demo is
+    workspace = seeded()
     zone = ZoneInfo(workspace.timezone)
-    today = today_in(workspace)
     customers = Customer.objects.filter(workspace=workspace)
     planned = customers.filter(next_service_on__isnull=False)
 
@@ -178,9 +191,10 @@ def test_customers_under_contract_have_their_next_quarterly_service_planned() ->
         )
     )
     assert set(planned.values_list("pk", flat=True)) == standing_won
-    # and it is the first day from today on that lies a whole number of 90-day cycles after
-    # the last deal won: won on 1 March, seen on 15 July, the visits fall on 30 May and on
-    # 28 August, which is the one planned
+    # and it is the first day from the anchor day on that lies a whole number of 90-day cycles
+    # after the last deal won (won on 1 March, seeded up to 15 July: the visits fall on 30 May
+    # and on 28 August, which is the one planned)
+    next_cycle = datetime.timedelta(days=SERVICE_CYCLE_DAYS)
     for customer in planned:
         last_won = Deal.objects.filter(customer=customer, stage__kind=StageKind.WON).aggregate(
             at=Max("closed_at")
@@ -188,14 +202,12 @@ def test_customers_under_contract_have_their_next_quarterly_service_planned() ->
         days = (customer.next_service_on - last_won.astimezone(zone).date()).days
         assert days > 0
         assert days % SERVICE_CYCLE_DAYS == 0
-        assert (
-            today <= customer.next_service_on < today + datetime.timedelta(days=SERVICE_CYCLE_DAYS)
-        )
+        assert ANCHOR_DAY <= customer.next_service_on < ANCHOR_DAY + next_cycle
 
 
 def test_companies_under_contract_have_their_bank_account_on_file_encrypted() -> None:
-    # given the demo workspace
-    workspace = demo()
+    # given a workspace seeded as the demo is
+    workspace = seeded()
     customers = Customer.objects.filter(workspace=workspace)
     companies = customers.filter(lifecycle="customer", kind="company")
 
