@@ -11,7 +11,8 @@ import pytest
 from django.db.models import F, Max, Min
 
 from salesflow.core.encryption import decrypt
-from salesflow.core.models import Workspace
+from salesflow.core.models import Membership, Workspace
+from salesflow.core.scoping import Actor
 from salesflow.customers.models import (
     Customer,
     CustomerRules,
@@ -19,6 +20,8 @@ from salesflow.customers.models import (
     SearchTerm,
     TierSettings,
 )
+from salesflow.customers.pool import update_rules
+from salesflow.customers.tiers import save_tier_settings
 from salesflow.demo.accounts import SERVICE_CYCLE_DAYS
 from salesflow.pipeline.models import Deal, StageChange, StageKind
 from tests.cli.conftest import ANCHOR, make_workspace, run
@@ -94,6 +97,28 @@ def test_the_demo_rules_name_what_the_demo_customers_hold() -> None:
     # and the pool and reminder rules are saved: claims limited, reminders a week ahead
     rules = CustomerRules.objects.get(workspace=workspace)
     assert (rules.return_after_days, rules.claim_limit, rules.remind_days_before) == (0, 20, 7)
+
+
+def test_rules_an_admin_saved_before_the_seeding_are_kept() -> None:
+    # given a workspace whose admin made every customer tier B and allowed 5 claims a day
+    workspace = make_workspace("Acme")
+    admin = Actor(Membership.objects.get(workspace=workspace, role="admin"))
+    save_tier_settings(admin, None, {"rules": [{"tier": "B"}]})
+    update_rules(admin, None, {"claim_limit": 5})
+
+    # when it is seeded
+    run("seed", "--workspace", "Acme", "--deals", "100", "--anchor", ANCHOR)
+
+    # then the admin's rules still hold, and decided the tiers
+    settings = TierSettings.objects.get(workspace=workspace)
+    assert (settings.rules, settings.ideal_industries) == (
+        [{"tier": "B", "min_revenue": None, "min_potential": None, "min_fit": None}],
+        [],
+    )
+    assert CustomerRules.objects.get(workspace=workspace).claim_limit == 5
+    customers = Customer.objects.filter(workspace=workspace)
+    assert customers.exists()
+    assert set(customers.values_list("tier", flat=True)) == {"B"}
 
 
 @pytest.mark.parametrize("scale", [(), LARGE], ids=["small", "large"])

@@ -16,8 +16,8 @@ import math
 import random
 from typing import Any
 
-from salesflow.core.scoping import Actor
-from salesflow.customers.models import CompanySize, CustomerKind
+from salesflow.core.scoping import Actor, visible
+from salesflow.customers.models import CompanySize, CustomerKind, CustomerRules, TierSettings
 from salesflow.customers.pool import update_rules
 from salesflow.customers.tiers import save_tier_settings
 from salesflow.demo.funnel import Clock
@@ -70,9 +70,12 @@ def tier_settings(*, chinese: bool) -> dict[str, Any]:
 
 
 def configure(admin: Actor, *, chinese: bool) -> None:
-    """Save the workspace's tier, pool and reminder rules through their services."""
-    save_tier_settings(admin, None, tier_settings(chinese=chinese))
-    update_rules(admin, None, CUSTOMER_RULES)
+    """Save the workspace's tier, pool and reminder rules through their services; rules an
+    admin saved before the seeding are kept."""
+    if not visible(TierSettings, admin).exists():
+        save_tier_settings(admin, None, tier_settings(chinese=chinese))
+    if not visible(CustomerRules, admin).exists():
+        update_rules(admin, None, CUSTOMER_RULES)
 
 
 class AccountCare:
