@@ -13,8 +13,9 @@ from django.contrib.auth.models import User
 from django.db.models import Model
 
 from salesflow.activities.models import Activity
+from salesflow.core.encryption import decrypt
 from salesflow.core.models import Membership, Role, Team, Workspace
-from salesflow.customers.models import Contact, Customer
+from salesflow.customers.models import Contact, Customer, PoolEvent
 from salesflow.pipeline.models import Deal, LostReason, Stage, StageChange
 
 Row = tuple[tuple[str, Any], ...]
@@ -60,7 +61,12 @@ def canonical(workspace: Workspace) -> dict[str, list[Any]]:
     customers, contacts, deals = (
         _ordinals(model, workspace) for model in (Customer, Contact, Deal)
     )
-    people = {"owner_id": who, "created_by_id": who, "updated_by_id": who}
+    people = {
+        "owner_id": who,
+        "created_by_id": who,
+        "updated_by_id": who,
+        "locked_by_id": who,
+    }
     return {
         "teams": sorted(
             (name, teams.get(parent))
@@ -77,8 +83,23 @@ def canonical(workspace: Workspace) -> dict[str, list[Any]]:
             )
             for m in members
         ),
-        "customers": _rows(Customer, workspace, people),
+        # Protected values are compared in clear: each encryption of a value differs.
+        "customers": _rows(
+            Customer,
+            workspace,
+            {**people, **dict.fromkeys(("id_number", "bank_account", "private_notes"), decrypt)},
+        ),
         "contacts": _rows(Contact, workspace, {**people, "customer_id": customers.get}),
+        "pool_events": _rows(
+            PoolEvent,
+            workspace,
+            {
+                "customer_id": customers.get,
+                "user_id": who,
+                "owner_id": who,
+                "previous_owner_id": who,
+            },
+        ),
         "deals": _rows(
             Deal,
             workspace,

@@ -12,7 +12,7 @@ from salesflow.customers.models import Customer, CustomField
 from salesflow.demo.customfields import (
     BUDGET_BY_SIZE,
     CONTESTED_FROM,
-    TERMS_BY_TIER,
+    TERMS_BY_SIZE,
     define_fields,
 )
 from salesflow.pipeline.models import Deal
@@ -36,15 +36,13 @@ def test_seeding_defines_the_fields_once_and_fills_them() -> None:
         ("deal", "competitor"),
     ]
 
-    # and every customer's values follow its size and tier, every deal's its amount
+    # and every customer's values follow its size, every deal's its amount
     customers = Customer.objects.filter(workspace=workspace)
     assert customers.exists()
     for customer in customers:
-        expected = {}
+        expected = {"payment_terms": TERMS_BY_SIZE[customer.size]}
         if customer.size:
             expected["budget"] = BUDGET_BY_SIZE[customer.size]
-        if customer.tier:
-            expected["payment_terms"] = TERMS_BY_TIER[customer.tier]
         assert customer.custom == expected
     for deal in Deal.objects.filter(workspace=workspace):
         assert deal.custom == {"competitor": Decimal(deal.amount) >= CONTESTED_FROM}

@@ -19,7 +19,15 @@ BUDGET_BY_SIZE = {
     CompanySize.LARGE: "2000000.00",
     CompanySize.ENTERPRISE: "5000000.00",
 }
-TERMS_BY_TIER = {"A": "net_60", "B": "net_30", "C": "prepaid"}
+# Larger companies pay on account; small ones and people pay up front.
+TERMS_BY_SIZE = {
+    CompanySize.MICRO: "prepaid",
+    CompanySize.SMALL: "prepaid",
+    CompanySize.MEDIUM: "net_30",
+    CompanySize.LARGE: "net_60",
+    CompanySize.ENTERPRISE: "net_60",
+    "": "prepaid",
+}
 # Deals of this amount or more meet a competitor in the demo.
 CONTESTED_FROM = Decimal(500_000)
 
@@ -59,13 +67,11 @@ def define_fields(admin: Actor, *, chinese: bool) -> None:
             create_field(admin, data)
 
 
-def customer_values(size: str, tier: str) -> str:
-    """A customer's `custom` as JSON text: its budget by company size, its terms by tier."""
-    values: dict[str, str] = {}
+def customer_values(size: str) -> str:
+    """A customer's `custom` as JSON text: its budget and its payment terms by company size."""
+    values: dict[str, str] = {"payment_terms": TERMS_BY_SIZE[size]}
     if size in BUDGET_BY_SIZE:
         values["budget"] = BUDGET_BY_SIZE[CompanySize(size)]
-    if tier in TERMS_BY_TIER:
-        values["payment_terms"] = TERMS_BY_TIER[tier]
     return json.dumps(values)
 
 

@@ -3,10 +3,12 @@
 This is the one writer allowed to insert rows in bulk without the per-row services: it makes
 history that no person typed, at a volume the services would take hours for. It still fills
 every column the services would (workspace, created and updated at and by, version), writes
-a StageChange for every move, and runs in one transaction so a failure leaves nothing.
-Customers are drawn and written in batches, so memory stays flat however many deals. At the
-end the workspace's analytics aggregates are rebuilt from the new history, in the same
-transaction, so reports see the seeded deals at once.
+a StageChange for every move, a PoolEvent for every customer released into the public pool,
+and runs in one transaction so a failure leaves nothing. Customers are drawn and written in
+batches, so memory stays flat however many deals. At the end, in the same transaction, the
+customers' tiers are computed by `customers.tiers` from the deals and the workspace's rules,
+and the analytics aggregates are rebuilt from the new history, so lists and reports see the
+seeded deals at once.
 """
 
 from __future__ import annotations
@@ -30,16 +32,26 @@ from django.utils.translation import gettext as _
 
 from salesflow.activities.models import Activity
 from salesflow.core.bulk import bulk_writing, db_time, db_zone, insert_rows, reserve_ids
+from salesflow.core.encryption import encrypt
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role, Workspace
 from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor
 from salesflow.customers.duplicate_keys import contact_keys, customer_keys
 from salesflow.customers.duplicates import KEY_FIELDS
-from salesflow.customers.models import Contact, Customer, CustomerKind, DuplicateKey, SearchTerm
+from salesflow.customers.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    DuplicateKey,
+    PoolEvent,
+    PoolEventKind,
+    SearchTerm,
+)
 from salesflow.customers.search import TERM_FIELDS, term_rows
 from salesflow.customers.terms import ContactText, initial_of
-from salesflow.demo import customfields
+from salesflow.customers.tiers import recompute_workspace
+from salesflow.demo import accounts, customfields
 from salesflow.demo.funnel import PipelineShape, StageInfo
 from salesflow.demo.people import OrganisationPlan, conflicts, plan_organisation, write_organisation
 from salesflow.demo.simulation import (
@@ -61,8 +73,9 @@ MAX_NAMES_IN_MESSAGE = 5
 # The fields of the rows written for each model, in the order of the tuples the writer builds.
 CUSTOMER_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
-    "name", "industry", "size", "region", "source_channel", "owner", "tier", "lifecycle", "phone",
-    "email", "website", "address", "notes", "initial", "custom",
+    "name", "industry", "size", "region", "source_channel", "owner", "owner_since",
+    "next_service_on", "lifecycle", "phone", "email", "website", "address", "notes", "initial",
+    "custom", "locked_at", "locked_by", "bank_account",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -77,6 +90,9 @@ DEAL_FIELDS = (
 STAGE_CHANGE_FIELDS = (
     "workspace", "deal", "pipeline", "from_stage", "to_stage", "at", "actor", "owner", "amount",
     "currency", "probability",
+)  # fmt: skip
+POOL_EVENT_FIELDS = (
+    "workspace", "customer", "kind", "at", "user", "owner", "previous_owner", "reason",
 )  # fmt: skip
 ACTIVITY_FIELDS = (
     "workspace", "created_at", "updated_at", "created_by", "updated_by", "version", "kind",
@@ -180,6 +196,9 @@ def seed_workspace(
     workspace = request.workspace
     chinese = workspace.language.startswith("zh")
     rng = random.Random(request.seed)
+    # Locks, service dates and releases draw from a stream of their own: they never shift the
+    # history drawn from `rng`.
+    care_rng = random.Random(f"{request.seed}:accounts")
     scale = request.scale
     plan = plan_organisation(
         rng,
@@ -202,6 +221,7 @@ def seed_workspace(
     summary = SeedSummary(usernames=plan.usernames(request.prefix))
     with transaction.atomic(), bulk_writing():
         customfields.define_fields(admin, chinese=chinese)
+        accounts.configure(admin, chinese=chinese)
         sellers = write_organisation(
             admin,
             plan,
@@ -223,13 +243,16 @@ def seed_workspace(
             eventful=scale.eventful,
         )
         writer = Writer(summary, world)
+        care = accounts.AccountCare(care_rng, world)
         for bundle in CustomerBuilder(rng, world).bundles(request.deal_count):
+            care.tend(bundle)
             writer.add(bundle)
             if writer.pending_deals >= BATCH_DEALS:
                 writer.flush()
                 if progress:
                     progress(summary.deals, request.deal_count)
         writer.flush()
+        recompute_workspace(workspace.pk, now=cutoff)
         generated = time.monotonic()
         rebuild(workspace.pk, aggregate_progress)
         summary.aggregate_seconds = time.monotonic() - generated
@@ -361,6 +384,7 @@ class Writer:
         _give_keys(self.deals, Deal)
         changes = [change for deal in self.deals for change in self._stage_changes(deal)]
         insert_rows(Customer, CUSTOMER_FIELDS, [self._customer(c) for c in self.customers])
+        insert_rows(PoolEvent, POOL_EVENT_FIELDS, self._pool_events())
         insert_rows(Contact, CONTACT_FIELDS, [self._contact(c) for c in self.contacts])
         insert_rows(SearchTerm, TERM_FIELDS, self._search_terms())
         insert_rows(DuplicateKey, KEY_FIELDS, self._duplicate_keys())
@@ -383,11 +407,24 @@ class Writer:
         return (
             c.pk, self.workspace_id, db_time(c.created_at, zone),
             db_time(c.updated_at or c.created_at, zone), by, by, 1, c.kind, c.name, c.industry,
-            c.size, c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone,
-            c.email, c.website, c.address, "",
+            c.size, c.region, c.source_channel, c.current_owner_id, db_time(c.owner_since, zone),
+            c.next_service_on, c.lifecycle, c.phone, c.email, c.website, c.address, "",
             initial_of(c.name, person=c.kind == CustomerKind.PERSON),
-            customfields.customer_values(c.size, c.tier),
+            customfields.customer_values(c.size),
+            db_time(c.locked_at, zone) if c.locked_at else None, by if c.locked_at else None,
+            encrypt(c.bank_account),
         )
+
+    def _pool_events(self) -> list[Row]:
+        """The release of each customer its owner put into the public pool."""
+        return [
+            (
+                self.workspace_id, c.pk, PoolEventKind.RELEASE, db_time(c.released_at, self.zone),
+                c.owner_id, None, c.owner_id, c.release_reason,
+            )
+            for c in self.customers
+            if c.released_at
+        ]
 
     def _search_terms(self) -> list[Row]:
         """The search terms of the batch's customers and their contacts, as the services
@@ -399,7 +436,7 @@ class Writer:
             row
             for c in self.customers
             for row in term_rows(
-                workspace_id=self.workspace_id, owner_id=c.owner_id, customer_id=c.pk,
+                workspace_id=self.workspace_id, owner_id=c.current_owner_id, customer_id=c.pk,
                 kind=c.kind, name=c.name, phone=c.phone, email=c.email,
                 contacts=contacts.get(c.pk, ()),
             )

@@ -21,7 +21,6 @@ from salesflow.customers.models import (
     CustomerKind,
     DecisionRole,
     Lifecycle,
-    Tier,
 )
 from salesflow.demo.funnel import (
     Clock,
@@ -81,15 +80,6 @@ MEDIAN_AMOUNT = {
     "": 20_000,
 }
 AMOUNT_SIGMA = 0.7
-TIER_BY_SIZE = {
-    CompanySize.MICRO: Tier.C,
-    CompanySize.SMALL: Tier.C,
-    CompanySize.MEDIUM: Tier.B,
-    CompanySize.LARGE: Tier.A,
-    CompanySize.ENTERPRISE: Tier.A,
-    "": Tier.C,
-}
-TIER_SHIFT_CHANCE = 0.2
 # A customer who has bought before is easier to sell to again.
 REPEAT_CUSTOMER_BONUS = 1.5
 # Conversion by source channel: referrals close more often than cold online ads.
@@ -135,13 +125,16 @@ class World:
 
 @dataclass(slots=True, eq=False)
 class CustomerRow:
-    """A customer to insert; `pk` is given when its batch is written."""
+    """A customer to insert; `pk` is given when its batch is written.
+
+    `owner_id` is the rep who created it and followed it up; once `released_at` is set
+    (by `demo.accounts`) the customer is in the public pool and has no owner.
+    """
 
     kind: str
     name: str
     region: str
     owner_id: int
-    tier: str
     phone: str
     email: str
     address: str
@@ -151,8 +144,25 @@ class CustomerRow:
     website: str = ""
     source_channel: str = ""
     lifecycle: str = Lifecycle.PROSPECT
+    # When its first deal was won, which made it a customer.
+    customer_since: datetime.datetime | None = None
     updated_at: datetime.datetime | None = None
+    locked_at: datetime.datetime | None = None
+    next_service_on: datetime.date | None = None
+    # In clear text; encrypted when written.
+    bank_account: str = ""
+    released_at: datetime.datetime | None = None
+    release_reason: str = ""
     pk: int = 0
+
+    @property
+    def current_owner_id(self) -> int | None:
+        return None if self.released_at else self.owner_id
+
+    @property
+    def owner_since(self) -> datetime.datetime:
+        """When the current owner got it, or when it entered the pool."""
+        return self.released_at or self.created_at
 
 
 @dataclass(slots=True, eq=False)
@@ -297,8 +307,13 @@ class CustomerBuilder:
                 bundle, seller, None, kind=ActivityKind.NOTE, subject=note, outcome="", at=at
             )
         customer = bundle.customer
-        customer.lifecycle = Lifecycle.CUSTOMER if won_at else Lifecycle.PROSPECT
-        customer.updated_at = min(won_at) if won_at else created
+        # Winning a deal makes a prospect a customer, and reopening it later does not undo that.
+        customer.customer_since = min(
+            (m.at for d in bundle.deals for m in d.moves if m.to_stage.kind == StageKind.WON),
+            default=None,
+        )
+        customer.lifecycle = Lifecycle.CUSTOMER if customer.customer_since else Lifecycle.PROSPECT
+        customer.updated_at = customer.customer_since or created
         return bundle
 
     def _deal_created(self) -> datetime.datetime:
@@ -328,7 +343,6 @@ class CustomerBuilder:
             size=size,
             region=city.region(self.hanzi),
             owner_id=seller.user_id,
-            tier=self._tier(size),
             phone=landline(rng, city),
             email=f"{rng.choice(('info', 'sales', 'contact'))}@{company.domain}"
             if rng.random() < 0.6
@@ -360,7 +374,6 @@ class CustomerBuilder:
             name=person.full,
             region=city.region(self.hanzi),
             owner_id=seller.user_id,
-            tier=self._tier(""),
             phone=phone,
             email=email,
             address=address(rng, city, hanzi=self.hanzi),
@@ -414,12 +427,6 @@ class CustomerBuilder:
         if rng.random() >= BIRTHDAY_SHARE:
             return None
         return datetime.date(rng.randint(1965, 1998), rng.randint(1, 12), rng.randint(1, 28))
-
-    def _tier(self, size: str) -> str:
-        tier = TIER_BY_SIZE[size]
-        if self.rng.random() < TIER_SHIFT_CHANCE:
-            return Tier.B if tier != Tier.B else self.rng.choice((Tier.A, Tier.C))
-        return tier
 
     def _amount(self, size: str) -> Decimal:
         value = MEDIAN_AMOUNT[size] * self.rng.lognormvariate(0.0, AMOUNT_SIGMA)

@@ -549,6 +549,14 @@ LOST_NOTES = (
     Word("预算被削减", "", "Budget was cut"),
 )
 
+# Why an owner put a customer back into the public pool.
+RELEASE_REASONS = (
+    Word("多次联系无回应,转入公海", "", "No answer after several attempts"),
+    Word("暂无采购计划", "", "No purchase planned for now"),
+    Word("已选用其他供应商", "", "Chose another supplier"),
+    Word("不在负责区域,交给同事跟进", "", "Outside my area; for a colleague to follow up"),
+)
+
 # Prefixes of mainland mobile numbers in use (China Mobile, Unicom, Telecom).
 MOBILE_PREFIXES = _names(
     "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
