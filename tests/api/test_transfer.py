@@ -92,7 +92,8 @@ def test_export_then_import_restores_every_field(world: World, api_as: Callable[
     assert job["encoding"] == "gb18030"
     assert set(job["suggested_mapping"].values()) == {
         "id", "name", "kind", "industry", "size", "region", "source_channel", "owner", "tier",
-        "lifecycle", "phone", "email", "website", "address", "notes",
+        "lifecycle", "phone", "email", "website", "address", "notes", "id_number",
+        "bank_account", "private_notes",
     }  # fmt: skip
     started = api.post(
         f"/imports/{job['id']}/run",
