@@ -246,8 +246,8 @@ def unmasked(shown: protected.Protected) -> Parse:
 
 
 PROTECTED_ALIASES = {
-    "id_number": ("身份证号", "身份证号码", "证件号", "id number", "id no"),
-    "bank_account": ("银行卡号", "开户账号", "account number"),
+    "id_number": ("证件号码", "身份证号", "身份证号码", "证件号", "id number", "id no"),
+    "bank_account": ("银行账号", "银行卡号", "开户账号", "account number"),
     "private_notes": ("私密备注", "private notes"),
 }
 
