@@ -19,6 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -81,6 +82,7 @@ CUSTOMER_DEFAULTS = {
     for field in Customer._meta.concrete_fields
     if field.attname in CUSTOMER_WRITTEN
 }
+TERM_ORDER = itemgetter(TERM_FIELDS.index("rank"), TERM_FIELDS.index("term"))
 CONTACT_FIELDS = (
     "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
     "customer", "name", "title", "phones", "emails", "birthday", "decision_role", "notes",
@@ -518,19 +520,19 @@ def write_customers(
     insert_rows(
         Contact, CONTACT_FIELDS, [contact_row(c, now, by, workspace_id) for _c, c in contacts]
     )
-    insert_rows(
-        SearchTerm,
-        TERM_FIELDS,
-        [
-            term
-            for c in customers
-            for term in term_rows(
-                workspace_id=workspace_id, owner_id=c.values["owner_id"], customer_id=pk_of(c),
-                kind=c.values["kind"], name=c.values["name"], phone=c.values["phone"],
-                email=c.values["email"], contacts=texts.get(pk_of(c), ()),
-            )
-        ],
-    )  # fmt: skip
+    terms = [
+        term
+        for c in customers
+        for term in term_rows(
+            workspace_id=workspace_id, owner_id=c.values["owner_id"], customer_id=pk_of(c),
+            kind=c.values["kind"], name=c.values["name"], phone=c.values["phone"],
+            email=c.values["email"], contacts=texts.get(pk_of(c), ()),
+        )
+    ]  # fmt: skip
+    # In the order of the terms' indexes (rank, then term), which then fill page after page
+    # instead of at random places all over.
+    terms.sort(key=TERM_ORDER)
+    insert_rows(SearchTerm, TERM_FIELDS, terms)
     PoolEvent.objects.bulk_create(
         PoolEvent(
             workspace_id=workspace_id,

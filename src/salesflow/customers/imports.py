@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from salesflow.core import writes
+from salesflow.core.bulk import bulk_writing
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
@@ -346,7 +347,7 @@ def _run_batch(importer: Importer, rows: list[Any], dry_run: bool) -> Outcome:
     each row that was to be is reported with the database's reason."""
     try:
         # Bulk writes use the driver directly (COPY): its errors become Django's here too.
-        with transaction.atomic(), connection.wrap_database_errors:
+        with transaction.atomic(), connection.wrap_database_errors, bulk_writing():
             outcome = importer.run(rows, lock=not dry_run)
             if dry_run:
                 transaction.set_rollback(True)
