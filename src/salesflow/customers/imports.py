@@ -347,8 +347,9 @@ def _run_batch(importer: Importer, rows: list[Any], dry_run: bool) -> Outcome:
     each row that was to be is reported with the database's reason."""
     try:
         # Bulk writes use the driver directly (COPY): its errors become Django's here too.
-        with transaction.atomic(), connection.wrap_database_errors, bulk_writing():
-            outcome = importer.run(rows, lock=not dry_run)
+        with transaction.atomic(), connection.wrap_database_errors:
+            with bulk_writing():
+                outcome = importer.run(rows, lock=not dry_run)
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as refused:

@@ -190,15 +190,20 @@ def email_terms(email: str) -> tuple[set[str], set[str]]:
     return {address}, {local, domain} - {""}
 
 
-@lru_cache(maxsize=65536)
 def phone_digits(phone: str, region: str = PHONE_REGION) -> str:
     """A phone number's national significant number: +86 138 0013 8000 is 13800138000.
 
     A number that cannot be read as one (too short, an extension written in words) keeps
-    its digits as written, so a search for a run of digits still finds it. Remembered, as
-    parsing costs more than anything else about a number: an import reads each row's number
-    once to match it and once more for its search terms.
+    its digits as written, so a search for a run of digits still finds it.
     """
+    return _phone_digits(phone, region)
+
+
+@lru_cache(maxsize=65536)
+def _phone_digits(phone: str, region: str) -> str:
+    """Remembered, as parsing costs more than anything else about a number: an import reads
+    each row's number once to match it and once more for its search terms. (Called always
+    with both arguments, which the cache would otherwise tell apart.)"""
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
