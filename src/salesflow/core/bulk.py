@@ -19,6 +19,8 @@ from django.db.models import Model
 
 # SQLite's page cache while writing in bulk, in KiB (SQLite's unit for a negative cache_size).
 SQLITE_CACHE_KIB = 1_048_576
+# Parameters one INSERT may bind on every SQLite build (newer ones allow 32,766).
+MAX_PARAMETERS = 999
 
 
 @contextmanager
@@ -121,5 +123,17 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(names))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            # Several rows a statement: each costs less to bind and run than a row at a time.
+            per = max(MAX_PARAMETERS // len(names), 1)
+            values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * per)
+            whole = len(rows) - len(rows) % per
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES {values}",
+                [[v for row in rows[at : at + per] for v in row] for at in range(0, whole, per)],
+            )
+            if whole < len(rows):
+                rest = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * (len(rows) - whole))
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {rest}",
+                    [v for row in rows[whole:] for v in row],
+                )

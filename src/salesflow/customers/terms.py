@@ -169,14 +169,14 @@ def initial_of(name: str, *, person: bool) -> str:
 def name_terms(name: str, *, person: bool) -> tuple[set[str], set[str]]:
     """The whole name, its pinyin and initials; and the suffixes of name and pinyin."""
     reading = read(name, person=person)
-    units, syllables = reading.units, reading.syllables
+    units, syllables, han = reading.units, reading.syllables, reading.has_han
     whole = {"".join(units)}
-    if reading.has_han:
+    if han:
         whole |= {"".join(syllables), reading.initials}
     parts: set[str] = set()
     for start in range(1, min(len(units), MAX_SUFFIXES + 1)):
         parts.add("".join(units[start:]))
-        if reading.has_han:
+        if han:
             parts.add("".join(syllables[start:]))
     return whole, parts
 
