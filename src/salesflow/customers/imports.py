@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from salesflow.core import writes
-from salesflow.core.bulk import bulk_writing
+from salesflow.core.bulk import writing_batches
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
@@ -49,7 +49,7 @@ from salesflow.customers.models import (
     ImportStatus,
 )
 
-BATCH_ROWS = 1000
+BATCH_ROWS = 5000
 # Problems stored per job at most; the counts still count every failed row.
 MAX_PROBLEMS = 100_000
 # Each entity needs these columns mapped, one of each group.
@@ -290,7 +290,7 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             job.on_match,
             create_customers=job.file_format == importfiles.VCARD,
         )
-        with default_storage.open(job.file, "rb") as stream:
+        with default_storage.open(job.file, "rb") as stream, writing_batches():
             total = _count_rows(stream, job)
             _progress(job, status=ImportStatus.RUNNING, total=total, **counts)
             table = importfiles.open_table(stream, job.file_format, job.encoding)
@@ -348,8 +348,7 @@ def _run_batch(importer: Importer, rows: list[Any], dry_run: bool) -> Outcome:
     try:
         # Bulk writes use the driver directly (COPY): its errors become Django's here too.
         with transaction.atomic(), connection.wrap_database_errors:
-            with bulk_writing():
-                outcome = importer.run(rows, lock=not dry_run)
+            outcome = importer.run(rows, lock=not dry_run)
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as refused:
