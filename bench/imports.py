@@ -3,13 +3,15 @@ bulk insert of the same rows.
 
     python bench/imports.py [--customers 1000000] [--databases sqlite,postgres]
                             [--postgres postgres://postgres@127.0.0.1:5432/test]
+                            [--database salesflow_bench_imports]
 
 The CSV (var/bench/imports/customers-N.csv, made once per N and then reused) holds N
 customers drawn deterministically with the demo generator's names: half companies, half
 people, mostly Chinese; a unique mobile or landline number each, an e-mail address for about
 half, an industry, a region and an address. Each database is fresh (the SQLite file
 var/bench/imports/imports.sqlite3 is deleted and made again, the PostgreSQL database
-salesflow_bench_imports dropped and created again) and gets two workspaces:
+salesflow_bench_imports, or the one `--database` names, dropped and created again) and gets
+two workspaces:
 
 - Reference: the file read with Python's csv module and its rows written with `bulk_create`
   in batches of 1,000 customers: no validation, no matching, no search terms.
@@ -163,6 +165,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated")
+    parser.add_argument("--database", default=BENCH_DB, help="the PostgreSQL database to use")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -184,7 +187,7 @@ def main() -> None:
         prepare("SQLite", f"sqlite:///{sqlite_file}", path)
     if "postgres" in databases:
         try:
-            url = fresh_postgres(options.postgres, BENCH_DB)
+            url = fresh_postgres(options.postgres, options.database)
         except Exception as unreachable:
             print(f"PostgreSQL  skipped: {unreachable}")
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -13,21 +14,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
+from salesflow.core import writes
+from salesflow.core.encryption import decrypt
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
 from salesflow.core.scoping import Actor
-from salesflow.customers import imports
+from salesflow.customers import importers, imports
+from salesflow.customers.columns import columns, exported
+from salesflow.customers.customfield_services import create_field
 from salesflow.customers.models import (
     Contact,
     Customer,
+    CustomField,
     ImportJob,
     ImportProblem,
     ImportStatus,
+    PoolEvent,
     SearchTerm,
 )
+from salesflow.customers.pool import release_customer
+from salesflow.customers.rowchecks import FieldChecks
 from salesflow.customers.search import CustomerSearch
+from salesflow.customers.services import delete_contact, delete_customer
 from salesflow.pipeline.models import Deal
-from tests.conftest import World, make_customer
+from tests.conftest import World, make_contact, make_customer
 from tests.services.support import row_counts
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
@@ -373,3 +383,359 @@ def test_another_workspace_cannot_see_or_start_a_job(world: World, other_world: 
         imports.start(
             other_world.admin, job.pk, mapping={}, match_key="id", on_match="skip", dry_run=True
         )
+
+
+# --------------------------------------------------------------------------- custom fields
+
+REGIONS = [
+    {"key": "east", "label": "East China"},
+    {"key": "north", "label": "North China"},
+    {"key": "west", "label": "West China", "retired": True},
+]
+
+
+def define(world: World, entity: str = "customer", **data: Any) -> CustomField:
+    return create_field(world.admin, {"entity": entity, **data})
+
+
+@pytest.fixture
+def custom(world: World) -> dict[str, CustomField]:
+    """One customer field of each type, with limits to break."""
+    return {
+        "code": define(world, key="code", label="Code", type="text", max_length=8),
+        "story": define(world, key="story", label="Story", type="long_text"),
+        "seats": define(world, key="seats", label="Seats", type="number", max_value=5000),
+        "ratio": define(world, key="ratio", label="Ratio", type="number", decimal_places=2),
+        "budget": define(world, key="budget", label="预算", type="money"),
+        "renewal": define(world, key="renewal", label="Renewal", type="date"),
+        "region": define(
+            world, key="region_code", label="Sales region", type="single_choice", options=REGIONS
+        ),
+        "products": define(
+            world, key="products", label="Products", type="multiple_choice", options=REGIONS
+        ),
+        "vip": define(world, key="vip", label="VIP", type="yes_no"),
+    }
+
+
+def test_custom_fields_are_columns_suggested_by_their_label(
+    world: World, custom: dict[str, CustomField]
+) -> None:
+    # Given an archived field beside the active ones
+    define(world, key="legacy", label="Legacy", type="text", archived=True)
+    job = upload(
+        world.admin, "a.csv", "Name,预算,VIP,Sales region,Legacy\nA,1,是,east,x\n".encode()
+    )
+    # When the mapping is suggested
+    mapping = imports.suggested_mapping(world.admin, job)
+    # Then each active field's column is found by its label; the archived one is not offered
+    assert mapping == {
+        "Name": "name", "预算": "custom.budget", "VIP": "custom.vip",
+        "Sales region": "custom.region_code",
+    }  # fmt: skip
+    offered = [c.key for c in columns(world.admin.workspace_id, "customers")]
+    assert "custom.legacy" not in offered
+    # And exports keep the archived field's column, after the active ones, in the admin's order
+    written = [c.key for c in exported(world.admin.workspace_id, "customers")]
+    assert written[-10:] == [
+        "custom.code", "custom.story", "custom.seats", "custom.ratio", "custom.budget",
+        "custom.renewal", "custom.region_code", "custom.products", "custom.vip", "custom.legacy",
+    ]  # fmt: skip
+
+
+def test_custom_values_of_every_type_import_as_the_services_store_them(
+    world: World, custom: dict[str, CustomField]
+) -> None:
+    # Given a row with a value of every type, typed as a spreadsheet user types them
+    data = (
+        "Name,Code,Story,Seats,Ratio,预算,Renewal,Sales region,Products,VIP\n"
+        '甲公司,ERP-1," first line\nsecond, line ","1,200",0.5,¥1.5万,2026年11月26日,'
+        'North China,"east、North China",是\n'
+    )
+    # When it is imported
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    # Then the values are stored in the services' canonical JSON
+    assert (job.created, job.failed) == (1, 0)
+    assert Customer.objects.get(name="甲公司").custom == {
+        "code": "ERP-1",
+        "story": "first line\nsecond, line",
+        "seats": "1200",  # 1,200 with its thousands separator
+        "ratio": "0.50",  # two decimal places
+        "budget": "15000.00",  # 1.5 万 = 15,000, money with two places
+        "renewal": "2026-11-26",
+        "region_code": "north",  # by its label
+        "products": ["east", "north"],  # in the options' order
+        "vip": True,
+    }
+
+
+def test_custom_field_errors_name_the_field_by_its_label_and_the_row(
+    world: World, custom: dict[str, CustomField]
+) -> None:
+    # Given a required field, and rows breaking one rule each
+    define(world, key="tax_id", label="Tax ID", type="text", required=True)
+    data = (
+        "Name,Tax ID,Code,Seats,预算,Renewal,Sales region,VIP\n"
+        "Good,T-1,,,,,,\n"  # row 2: fine
+        "No tax id,,,,,,,\n"  # row 3: the required field is empty
+        "Long code,T-3,ABCDEFGHI,,,,,\n"  # row 4: 9 characters, at most 8
+        'Many seats,T-4,,"5,001",,,,\n'  # row 5: above the maximum of 5,000
+        "Bad budget,T-5,,,a lot,,,\n"  # row 6: not a number
+        "Bad day,T-6,,,,2026/13/01,,\n"  # row 7: no 13th month
+        "Retired,T-7,,,,,West China,\n"  # row 8: a retired option
+        "Maybe,T-8,,,,,,maybe\n"  # row 9: neither yes nor no
+    )
+    # When it is imported
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    # Then each bad row is reported under its column with the label and the reason; only the
+    # good row is written
+    assert (job.created, job.failed) == (1, 7)
+    assert problems(job) == [
+        (3, "Tax ID", "", "Tax ID: this field is required"),
+        (4, "Code", "ABCDEFGHI", "Code: must be at most 8 characters"),
+        (5, "Seats", "5,001", "Seats: must be at most 5,000"),
+        (6, "预算", "a lot", "预算: must be a number"),
+        (7, "Renewal", "2026/13/01", "Renewal: must be a date such as 2026-11-26"),
+        (8, "Sales region", "West China", "Sales region: the option “West China” is retired"),
+        (9, "VIP", "maybe", "VIP: must be yes or no (是 or 否)"),
+    ]
+    assert names(world.admin) == ["Good"]
+
+
+def test_a_matched_record_keeps_the_custom_values_its_row_leaves_empty(
+    world: World, custom: dict[str, CustomField]
+) -> None:
+    # Given a customer holding a budget and a retired option
+    customer = make_customer(world.admin, name="甲", custom={"budget": "100.00", "vip": False})
+    Customer.objects.filter(pk=customer.pk).update(
+        custom={"budget": "100.00", "vip": False, "region_code": "west"}
+    )
+    # When a file sets its seats, leaves its budget empty and repeats the retired option
+    data = "Name,Seats,预算,Sales region\n甲,12,,West China\n"
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    # Then only the seats change: an empty cell keeps the budget, an unchanged retired option
+    # is kept as the services keep it
+    assert (job.updated, job.failed) == (1, 0)
+    assert Customer.objects.get(pk=customer.pk).custom == {
+        "budget": "100.00", "vip": False, "region_code": "west", "seats": "12",
+    }  # fmt: skip
+
+
+def test_contacts_and_deals_import_their_custom_fields(world: World) -> None:
+    # Given a contact field and a required deal field
+    define(world, "contact", key="hobby", label="Hobby", type="text")
+    define(world, "deal", key="source_deal", label="Deal source", type="single_choice",
+           options=REGIONS, required=True)  # fmt: skip
+    make_customer(world.admin, name="华信")
+    # When a contact and two deals (one without the required field) are imported
+    contacts = "客户名称,姓名,Hobby\n华信,李雷,围棋\n".encode()
+    deals = "商机名称,客户名称,Deal source\n一期,华信,East China\n二期,华信,\n".encode()
+    run(world.admin, upload(world.admin, "c.csv", contacts, "contacts"), key="name")
+    job = run(world.admin, upload(world.admin, "d.csv", deals, "deals"), key="name")
+    # Then the contact holds its value, the first deal its option; the second is refused by
+    # the deal service naming the field
+    assert Contact.objects.get(name="李雷").custom == {"hobby": "围棋"}
+    assert Deal.objects.get(name="一期").custom == {"source_deal": "east"}
+    assert problems(job) == [(3, "Deal source", "", "Deal source: this field is required")]
+
+
+# --------------------------------------------------------------------------- protected fields
+
+
+def test_protected_fields_import_sealed_and_a_mask_never_replaces_a_value(world: World) -> None:
+    # Given a file setting an ID number, a bank account and private notes
+    data = (
+        "Name,Phone,ID number,Bank account,Private notes\n"
+        "甲,13800138000,110101199003071234,6222 0212 3456 5678,底价 95 折\n"
+    )
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()))
+    # Then they are stored encrypted, as the services store them
+    customer = Customer.objects.get(name="甲")
+    assert job.created == 1
+    assert customer.id_number != "110101199003071234"
+    assert decrypt(customer.id_number) == "110101199003071234"
+    assert decrypt(customer.bank_account) == "6222 0212 3456 5678"
+    assert decrypt(customer.private_notes) == "底价 95 折"
+    # When a file holding their masks (as an export writes them) is imported over it, and
+    # another holding a mask creates a new customer
+    masked = (
+        "Name,Phone,ID number,Bank account,Private notes\n"
+        "甲,13800138000,1101**********1234,**** 5678,••••••\n"
+        "乙,13900139000,****,****,••••••\n"
+    )
+    again = run(world.admin, upload(world.admin, "b.csv", masked.encode()))
+    # Then the stored values stay (the row changes nothing, so it is skipped) and the new
+    # customer has none
+    assert (again.created, again.updated, again.skipped, again.failed) == (1, 0, 1, 0)
+    kept = Customer.objects.get(name="甲")
+    assert (kept.id_number, kept.version) == (customer.id_number, 1)
+    assert (kept.bank_account, kept.private_notes) == (
+        customer.bank_account,
+        customer.private_notes,
+    )
+    assert Customer.objects.values_list("id_number", "bank_account", "private_notes").get(
+        name="乙"
+    ) == ("", "", "")
+
+
+def test_a_new_protected_value_replaces_the_stored_one_and_a_long_one_is_refused(
+    world: World,
+) -> None:
+    customer = make_customer(world.admin, name="甲", phone="13800138000", id_number="1234567890")
+    data = f"Name,Phone,ID number\n甲,13800138000,110101199003071234\n乙,1,{'9' * 41}\n"
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()))
+    assert (job.updated, job.failed) == (1, 1)
+    assert decrypt(Customer.objects.get(pk=customer.pk).id_number) == "110101199003071234"
+    assert problems(job) == [
+        (3, "ID number", "9" * 41, "Ensure this value has at most 40 characters.")
+    ]
+
+
+def test_a_contacts_id_number_imports_sealed(world: World) -> None:
+    make_customer(world.admin, name="华信")
+    data = "客户名称,姓名,证件号码\n华信,李雷,110101199003071234\n".encode()
+    run(world.admin, upload(world.admin, "c.csv", data, "contacts"), key="name")
+    assert decrypt(Contact.objects.get(name="李雷").id_number) == "110101199003071234"
+
+
+# --------------------------------------------------------------------------- owners and the pool
+
+
+@pytest.mark.parametrize("marker", ["公海", "pool", "Public pool"])
+def test_a_manager_imports_customers_into_the_public_pool(world: World, marker: str) -> None:
+    # Given a file whose first row names the pool as its owner and whose second names nobody
+    data = f"Name,Owner\n甲,{marker}\n乙,\n"
+    # When a manager imports it
+    job = run(world.boss, upload(world.boss, "a.csv", data.encode()), key="name")
+    # Then the first customer is in the pool, with the pool event saying how it came; the
+    # second is the manager's own
+    assert (job.created, job.failed) == (2, 0)
+    pooled = Customer.objects.get(name="甲")
+    assert pooled.owner_id is None
+    assert Customer.objects.get(name="乙").owner_id == world.boss.user_id
+    event = PoolEvent.objects.get(customer=pooled)
+    assert (event.kind, event.user_id, event.owner_id, event.previous_owner_id, event.reason) == (
+        "release", world.boss.user_id, None, None, "Imported into the public pool.",
+    )  # fmt: skip
+    # And the pool's search finds it, with no owner on its terms
+    assert set(SearchTerm.objects.filter(customer=pooled).values_list("owner_id", flat=True)) == {
+        None
+    }
+
+
+def test_a_rep_may_not_import_into_the_pool_nor_name_an_unknown_owner(world: World) -> None:
+    data = "Name,Owner\n甲,公海\n乙,nobody-here\n丙,\n"
+    job = run(world.rep_east, upload(world.rep_east, "a.csv", data.encode()), key="name")
+    assert (job.created, job.failed) == (1, 2)
+    assert problems(job) == [
+        (2, "Owner", "公海", "Only managers and admins may put customers in the public pool."),
+        (3, "Owner", "nobody-here", "No active member of this workspace has this username."),
+    ]
+    assert Customer.objects.get(name="丙").owner_id == world.rep_east.user_id
+
+
+def test_a_manager_may_not_give_customers_to_members_outside_their_teams(world: World) -> None:
+    # Given the East manager, who manages East and Shanghai but not West
+    data = f"Name,Owner\n甲,{world.rep_shanghai.user.username}\n乙,{world.rep_west.user.username}\n"
+    job = run(world.east_manager, upload(world.east_manager, "a.csv", data.encode()), key="name")
+    assert (job.created, job.failed) == (1, 1)
+    assert problems(job)[0][0::3] == (3, "You may not assign records to this member.")
+    assert Customer.objects.get(name="甲").owner_id == world.rep_shanghai.user_id
+
+
+def test_an_import_moves_no_customer_into_or_out_of_the_pool(world: World) -> None:
+    # Given an owned customer and one in the pool
+    owned = make_customer(world.admin, name="甲", owner_id=world.rep_east.user_id)
+    pooled = make_customer(world.admin, name="乙")
+    release_customer(world.admin, pooled.pk, None, "no budget this year")
+    # When a file puts the owned one in the pool, gives the pooled one an owner, and says
+    # the pooled one is in the pool while changing its region
+    data = f"Name,Owner,Region\n甲,公海,\n乙,{world.rep_east.user.username},\n乙,公海,上海\n"
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    # Then the first two rows are refused (release, claim and assignment do that), the third
+    # updates the region and leaves the customer in the pool
+    assert (job.updated, job.failed) == (1, 2)
+    reason = "A customer enters and leaves the public pool by being released, claimed or assigned."
+    assert [p[0::3] for p in problems(job)] == [(2, reason), (3, reason)]
+    assert Customer.objects.get(pk=owned.pk).owner_id == world.rep_east.user_id
+    assert Customer.objects.values_list("owner_id", "region").get(pk=pooled.pk) == (None, "上海")
+
+
+def test_changing_the_owner_restarts_the_pool_clock(world: World) -> None:
+    customer = make_customer(world.admin, name="甲", owner_id=world.rep_east.user_id)
+    before = customer.owner_since
+    data = f"Name,Owner\n甲,{world.rep_west.user.username}\n"
+    run(world.admin, upload(world.admin, "a.csv", data.encode()), key="name")
+    changed = Customer.objects.get(pk=customer.pk)
+    assert changed.owner_id == world.rep_west.user_id
+    assert changed.owner_since > before
+    found = CustomerSearch(world.rep_west, "甲", Customer.objects.all()).page(None, 5)[0]
+    assert [c.pk for c in found] == [customer.pk]
+
+
+# --------------------------------------------------------------------------- the trash
+
+
+@pytest.mark.parametrize("key", ["phone", "name", "id"])
+def test_a_customer_in_the_trash_is_never_matched(world: World, key: str) -> None:
+    # Given a customer moved to the trash
+    trashed = make_customer(world.admin, name="甲", phone="13800138000", region="北京")
+    delete_customer(world.admin, trashed.pk)
+    # When a file naming it (by its id, name or phone) is imported, updating matches
+    data = f"Customer ID,Name,Phone,Region\n{trashed.pk},甲,13800138000,上海\n"
+    mapping = {"Name": "name", "Phone": "phone", "Region": "region"}
+    if key == "id":
+        mapping["Customer ID"] = "id"
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()), key=key, mapping=mapping)
+    # Then the trashed customer is untouched; by id the row is refused as an unknown id, by
+    # name or phone a new customer is created beside it
+    kept = Customer.objects.get(pk=trashed.pk)
+    assert (kept.region, kept.version, kept.trashed_at is not None) == ("北京", 2, True)
+    if key == "id":
+        assert (job.created, job.updated, job.failed) == (0, 0, 1)
+        assert problems(job)[0][3] == "No customer visible to you has this id."
+    else:
+        assert (job.created, job.updated, job.failed) == (1, 0, 0)
+        assert Customer.objects.filter(trashed_at__isnull=True).get().region == "上海"
+
+
+def test_a_contact_in_the_trash_is_never_matched(world: World) -> None:
+    customer = make_customer(world.admin, name="华信")
+    contact = make_contact(world.admin, customer, name="李雷", title="经理")
+    delete_contact(world.admin, contact.pk)
+    data = "客户名称,姓名,职位\n华信,李雷,总监\n".encode()
+    job = run(world.admin, upload(world.admin, "c.csv", data, "contacts"), key="name")
+    assert (job.created, job.updated) == (1, 0)
+    assert Contact.objects.get(pk=contact.pk).title == "经理"
+
+
+# --------------------------------------------------------------------------- row checks
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"name": "甲"},
+        {"name": ""},
+        {"name": "x" * 201, "email": "not-an-email", "website": "nope"},
+        {"name": "甲", "kind": "robot", "size": "huge", "tier": "Z", "lifecycle": ""},
+        {"name": "甲", "notes": "n" * 10001, "phone": "1" * 41},
+        {"name": "甲", "email": "a@b.cn", "website": "https://a.cn", "tier": "A"},
+    ],
+)
+def test_field_checks_find_what_full_clean_finds(values: dict[str, Any]) -> None:
+    # Given a row's values, checked without a model instance
+    checks = FieldChecks(Customer, importers.NOT_VALIDATED)
+    try:
+        checks.check(dict(values))
+        fast: list[tuple[str, str]] = []
+    except ValidationFailed as invalid:
+        fast = [(e.field, str(e.message)) for e in invalid.errors]
+    # When the same values are validated on an instance as the services validate
+    try:
+        writes.validate(Customer(**values), exclude=importers.NOT_VALIDATED)
+        slow: list[tuple[str, str]] = []
+    except ValidationFailed as invalid:
+        slow = [(e.field, str(e.message)) for e in invalid.errors]
+    # Then both find the same errors, in the same order
+    assert fast == slow

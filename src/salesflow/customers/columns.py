@@ -5,6 +5,10 @@ the import's mapping, its validation and the export's headers cannot disagree. A
 parses the text of a cell into the value a service takes (or refuses it with the reason) and
 writes a record's value back as text the same parser reads, in the user's language: an
 exported file imports again unchanged.
+
+Beside the model's own fields, a file holds the workspace's custom fields (read and written
+as `customfields` reads and shows them) and the protected fields, which are written masked
+and never read back from a mask (see `unmasked`).
 """
 
 from __future__ import annotations
@@ -26,12 +30,15 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from salesflow.core.errors import ValidationFailed
+from salesflow.customers import customfields, protected
 from salesflow.customers.forms import split_entries
 from salesflow.customers.models import (
     CompanySize,
     Contact,
     Customer,
     CustomerKind,
+    CustomField,
     DecisionRole,
     ImportEntity,
     Lifecycle,
@@ -170,12 +177,91 @@ def _joined(name: str) -> Write:
 
 
 def _username(obj: Any) -> str:
-    return str(obj.owner.username)
+    return str(obj.owner.username) if obj.owner_id else str(POOL)
 
 
 def _verbose(model: type[models.Model], name: str) -> Promise:
     field = model._meta.get_field(name)
     return field.verbose_name  # type: ignore[union-attr,return-value]
+
+
+# --------------------------------------------------------------------------- custom and protected
+
+# What an owner cell says of a customer nobody owns; `pool_marker` reads it in any language.
+POOL = _("Public pool")
+POOL_ALIASES = ("公海", "公海客户", "pool", "public pool")
+# The custom field entity of each kind of file.
+CUSTOM_ENTITIES = {
+    ImportEntity.CUSTOMERS: "customer",
+    ImportEntity.CONTACTS: "contact",
+    ImportEntity.DEALS: "deal",
+}
+CUSTOM_PREFIX = "custom."
+
+
+def pool_marker(name: str) -> bool:
+    """Whether an owner cell puts the customer in the public pool (公海, pool, Public pool)."""
+    folded = fold(name)
+    if folded in {fold(alias) for alias in POOL_ALIASES}:
+        return True
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if folded == fold(str(POOL)):
+                return True
+    return False
+
+
+def custom_key(column_key: str) -> str | None:
+    """The custom field key a column holds, or None for the model's own columns."""
+    return column_key.removeprefix(CUSTOM_PREFIX) if column_key.startswith(CUSTOM_PREFIX) else None
+
+
+def _custom_column(field: CustomField, locale: str) -> Column:
+    """A custom field read as `parse_text` reads a spreadsheet's cell and written as the
+    pages show it, in the language the export was asked in."""
+
+    def parse(raw: str) -> Any:
+        try:
+            return customfields.parse_text(field, raw)
+        except ValidationFailed as refused:
+            raise ValidationError([str(error.message) for error in refused.errors]) from None
+
+    def write(obj: Any) -> str:
+        return customfields.format_text(field, (obj.custom or {}).get(field.key), locale)
+
+    return Column(f"{CUSTOM_PREFIX}{field.key}", field.label, parse, write, (field.key,))
+
+
+def unmasked(shown: protected.Protected) -> Parse:
+    """A protected field's cell: None (nothing to write) when it holds a mask, as an export
+    writes it, so re-importing an exported file never replaces a value with its mask. A mask
+    is what masking leaves as it is (1101**********1234, **** 5678, ••••••), which no real
+    ID number, account number or note is."""
+
+    def parse(raw: str) -> str | None:
+        value = raw.strip()
+        return None if value and shown.mask(value) == value else value
+
+    return parse
+
+
+PROTECTED_ALIASES = {
+    "id_number": ("证件号码", "身份证号", "身份证号码", "证件号", "id number", "id no"),
+    "bank_account": ("银行账号", "银行卡号", "开户账号", "account number"),
+    "private_notes": ("私密备注", "private notes"),
+}
+
+
+def _masked(name: str) -> Write:
+    return lambda obj: protected.masked(obj, name)
+
+
+def _protected_columns(entity: str) -> list[Column]:
+    model = Customer if entity == ImportEntity.CUSTOMERS else Contact
+    return [
+        Column(name, shown.label, unmasked(shown), _masked(name), PROTECTED_ALIASES[name])
+        for name, shown in protected.protected_of(model).items()
+    ]
 
 
 # --------------------------------------------------------------------------- the lists
@@ -447,13 +533,26 @@ _LISTS: dict[str, Callable[[], list[Column]]] = {
 }
 
 
-def columns(workspace_id: int, entity: str) -> list[Column]:
-    """Every column a file of this entity may hold in this workspace, in export order."""
-    return _LISTS[entity]()
+def columns(workspace_id: int, entity: str, *, archived: bool = False) -> list[Column]:
+    """Every column a file of this entity may hold in this workspace, in export order: the
+    model's fields, the protected ones, then the custom fields (archived ones only when
+    `archived`: exports keep their values, imports may not change them)."""
+    found = _LISTS[entity]()
+    if entity != ImportEntity.DEALS:
+        found += _protected_columns(entity)
+    locale = translation.get_language() or settings.LANGUAGE_CODE
+    fields = customfields.definitions(
+        workspace_id, CUSTOM_ENTITIES[ImportEntity(entity)], active_only=not archived
+    )
+    return found + [_custom_column(field, locale) for field in fields]
 
 
 def exported(workspace_id: int, entity: str) -> list[Column]:
-    return [column for column in columns(workspace_id, entity) if column.write is not None]
+    return [
+        column
+        for column in columns(workspace_id, entity, archived=True)
+        if column.write is not None
+    ]
 
 
 def suggest(headers: Iterable[str], available: Sequence[Column]) -> dict[str, str]:

@@ -7,6 +7,10 @@ phone numbers), and the batch is written in bulk inside the caller's transaction
 an error is reported and left out whole (a customer with its first contact, never one of the
 two). Deals are written through the deal services, row by row, because a deal's first stage
 change and the analytics aggregates belong to its creation.
+
+Custom values and protected values are checked by the services' own code (see
+`importfields`); an owner cell may name a member or the public pool (公海), and matching sees
+only what `visible()` lets the actor see, so records in the trash are never matched.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -26,22 +31,27 @@ from django.utils.translation import gettext as _
 from salesflow.analytics import aggregates
 from salesflow.core import writes
 from salesflow.core.bulk import db_time, db_zone, insert_rows, reserve_ids
+from salesflow.core.encryption import encrypt
 from salesflow.core.errors import DomainError, FieldError, ValidationFailed
-from salesflow.core.models import Membership
+from salesflow.core.models import Membership, Role
 from salesflow.core.scoping import Actor, require_can_own, visible
-from salesflow.customers import search
-from salesflow.customers.columns import Column
+from salesflow.customers import pool, protected, search
+from salesflow.customers.columns import CUSTOM_ENTITIES, Column, pool_marker
+from salesflow.customers.importfields import CustomValues, protected_values
 from salesflow.customers.models import (
     Contact,
     Customer,
     CustomerKind,
     ImportEntity,
     Lifecycle,
+    PoolEvent,
+    PoolEventKind,
     SearchTerm,
 )
+from salesflow.customers.rowchecks import FieldChecks
 from salesflow.customers.search import TERM_FIELDS, term_rows
 from salesflow.customers.services import _clean_contact_lists
-from salesflow.customers.terms import WHOLE, ContactText, normalise, phone_digits
+from salesflow.customers.terms import WHOLE, ContactText, initial_of, normalise, phone_digits
 from salesflow.pipeline.models import Deal, Pipeline, Stage
 from salesflow.pipeline.services import deals as deal_services
 
@@ -54,18 +64,29 @@ MATCH_KEYS = {
 UPDATE, SKIP = "update", "skip"
 # Foreign keys are checked by the importer itself, once per batch, not by a query per row.
 NOT_VALIDATED = ("id", "workspace", "owner", "customer", "created_by", "updated_by")
-CUSTOMER_FIELDS = (
-    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
-    "kind", "name", "industry", "size", "region", "source_channel", "owner", "tier",
-    "lifecycle", "phone", "email", "website", "address", "notes", "initial",
-)  # fmt: skip
-CONTACT_FIELDS = (
-    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
-    "customer", "name", "title", "phones", "emails", "birthday", "decision_role", "notes",
-)  # fmt: skip
 CUSTOMER_VALUES = (
     "kind", "name", "industry", "size", "region", "source_channel", "tier", "lifecycle",
     "phone", "email", "website", "address", "notes",
+)  # fmt: skip
+# What a new customer's row holds, after the stamps: its values, owner, custom and protected
+# values (those it leaves out get their defaults), then its A–Z letter.
+CUSTOMER_WRITTEN = (
+    *CUSTOMER_VALUES, "owner_id", "custom", "id_number", "bank_account", "private_notes",
+)  # fmt: skip
+CUSTOMER_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
+    *(name.removesuffix("_id") for name in CUSTOMER_WRITTEN), "initial",
+)  # fmt: skip
+CUSTOMER_DEFAULTS = {
+    field.attname: field.get_default()
+    for field in Customer._meta.concrete_fields
+    if field.attname in CUSTOMER_WRITTEN
+}
+TERM_ORDER = itemgetter(TERM_FIELDS.index("rank"), TERM_FIELDS.index("term"))
+CONTACT_FIELDS = (
+    "id", "workspace", "created_at", "updated_at", "created_by", "updated_by", "version",
+    "customer", "name", "title", "phones", "emails", "birthday", "decision_role", "notes",
+    "custom", "id_number",
 )  # fmt: skip
 CONTACT_VALUES = ("name", "title", "phones", "emails", "birthday", "decision_role", "notes")
 DEAL_VALUES = (
@@ -135,12 +156,13 @@ def parse_rows(
 
 
 def service_problems(row: Row, failed: DomainError, fields: Mapping[str, str]) -> None:
-    """File a service's errors under the row's columns: `owner_id` → owner, `emails.1` → emails."""
+    """File a service's errors under the row's columns: `owner_id` → owner, `emails.1` → emails,
+    `custom.budget` → the budget's column."""
     errors = (
         failed.errors if isinstance(failed, ValidationFailed) else [FieldError("", failed.detail)]
     )
     for error in errors:
-        name = error.field.split(".")[0]
+        name = error.field if error.field in row.raw else error.field.split(".")[0]
         row.fail(fields.get(name, name if name in row.raw else ""), str(error.message))
 
 
@@ -156,6 +178,16 @@ class Owners:
         )
         self.folded = {name.casefold(): pk for name, pk in self.by_name.items()}
         self.checked: dict[int, str] = {}
+
+    def pool(self, row: Row) -> bool:
+        """Whether the row's owner cell names the public pool (公海, pool); only managers and
+        admins may put customers there, a rep's row is refused."""
+        name = row.values.get("owner") or ""
+        if not name or not pool_marker(name):
+            return False
+        if self.actor.role not in (Role.ADMIN, Role.MANAGER):
+            row.fail("owner", _("Only managers and admins may put customers in the public pool."))
+        return True
 
     def resolve(self, row: Row, key: str = "owner") -> int | None:
         """The owner the row names (None: the actor), or a problem filed on the row."""
@@ -231,6 +263,7 @@ class Importer:
         self.on_match = on_match
         self.create_customers = create_customers
         self.owners = Owners(actor)
+        self.custom = CustomValues(actor.workspace_id, CUSTOM_ENTITIES[ImportEntity(self.entity)])
         self.zone = db_zone()
         # match key → row number, so a file naming one record twice cannot create it twice
         self.seen: dict[Any, int] = {}
@@ -260,10 +293,34 @@ class Importer:
         return now, self.actor.user_id, self.actor.workspace_id
 
 
+@dataclass(eq=False)
+class NewCustomer:
+    """A customer a batch creates: its checked values by attribute name (those left out get
+    their defaults), and its id once reserved. Lighter than a model instance per row."""
+
+    values: dict[str, Any]
+    pk: int | None = None
+
+    @property
+    def pooled(self) -> bool:
+        return self.values.get("owner_id") is None
+
+
+# A row's customer: one that exists, or one the same batch creates (for a vCard).
+Linked = Customer | NewCustomer
+
+
 class CustomerImporter(Importer):
     entity = ImportEntity.CUSTOMERS
     fields = {"owner_id": "owner"}
-    contact_fields = {name: f"contact_{name}" for name in CONTACT_VALUES}
+    contact_fields = {name: f"contact_{name}" for name in CONTACT_VALUES} | {
+        "custom": "contact_name"
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks = FieldChecks(Customer, NOT_VALIDATED)
+        self.contact_custom = CustomValues(self.actor.workspace_id, "contact")
 
     def key_of(self, row: Row) -> Any:
         """The row's match key, read once (a phone number's parse is not cheap)."""
@@ -278,40 +335,84 @@ class CustomerImporter(Importer):
         outcome = Outcome()
         wanted = [row for row in rows if row.ok]
         self._match(wanted, lock)
-        new: list[tuple[Row, Customer, Contact | None]] = []
+        mapped = rows[0].raw.keys() if rows else set()
+        given = [name for name in CUSTOMER_VALUES if name in mapped]
+        new: list[tuple[Row, NewCustomer, Contact | None]] = []
         changed: list[tuple[Row, Customer, dict[str, list[Any]]]] = []
         for row in wanted:
             if row.record is not None and self.on_match == SKIP:
                 outcome.skipped += 1
                 continue
-            owner_id = self.owners.resolve(row)
-            values = {name: row.values[name] for name in CUSTOMER_VALUES if row.given(name)}
+            pooled = self.owners.pool(row)
+            owner_id = None if pooled else self.owners.resolve(row)
+            values = {name: row.values[name] for name in given if row.given(name)}
+            try:
+                clear = protected_values(row, Customer)
+            except ValidationFailed as invalid:
+                service_problems(row, invalid, self.fields)
+                continue
             if not row.ok:
                 continue
             if row.record is not None:
-                customer = row.record
-                if owner_id is not None:
-                    values["owner_id"] = owner_id
-                changes = writes.apply(customer, values)
-                validation_problems(row, customer, self.fields)
+                changes = self._change(
+                    row, row.record, values, clear, pooled=pooled, owner_id=owner_id
+                )
                 if row.ok:
-                    changed.append((row, customer, changes))
+                    changed.append((row, row.record, changes))
                 continue
             if not self.first_time(row, self.key_of(row), self.match_key):
                 continue
-            customer = Customer(
-                workspace_id=self.actor.workspace_id,
-                owner_id=owner_id or self.actor.user_id,
-                **values,
-            )
-            validation_problems(row, customer, self.fields)
+            customer = self._new(row, None if pooled else owner_id or self.actor.user_id, values)
             contact = self._first_contact(row)
             if row.ok:
+                customer.values.update({name: encrypt(text) for name, text in clear.items()})
                 new.append((row, customer, contact))
         outcome.problems = [p for row in rows for p in row.problems]
         self._create(new, outcome)
         self._update(changed, outcome)
         return outcome
+
+    def _new(self, row: Row, owner_id: int | None, values: dict[str, Any]) -> NewCustomer:
+        """A new customer of the row's values, checked by the model's field rules and the
+        workspace's custom fields as `create_customer` checks them."""
+        values["owner_id"] = owner_id
+        try:
+            self.checks.check(values)
+        except ValidationFailed as invalid:
+            service_problems(row, invalid, self.fields)
+        try:
+            values["custom"] = self.custom.clean(row, None)
+        except ValidationFailed as invalid:
+            service_problems(row, invalid, self.fields)
+        return NewCustomer(values)
+
+    def _change(
+        self,
+        row: Row,
+        customer: Customer,
+        values: dict[str, Any],
+        clear: dict[str, str],
+        *,
+        pooled: bool,
+        owner_id: int | None,
+    ) -> dict[str, list[Any]]:
+        """Apply the row to a matched customer as `update_customer` would: only release,
+        claim and assignment move a customer into or out of the public pool."""
+        if pooled != (customer.owner_id is None) and (pooled or owner_id is not None):
+            row.fail("owner", str(pool.THROUGH_POOL))
+            return {}
+        if owner_id is not None and owner_id != customer.owner_id:
+            values["owner_id"] = owner_id
+            values["owner_since"] = timezone.now()
+        if self.custom.submitted(row):
+            try:
+                values["custom"] = self.custom.clean(row, customer.custom)
+            except ValidationFailed as invalid:
+                service_problems(row, invalid, self.fields)
+                return {}
+        changes = writes.apply(customer, values) | protected.seal(customer, clear)
+        validation_problems(row, customer, self.fields)
+        return changes
 
     def _match(self, rows: list[Row], lock: bool) -> None:
         if self.match_key == ID:
@@ -350,6 +451,7 @@ class CustomerImporter(Importer):
             return None
         try:
             _clean_contact_lists(values)
+            values["custom"] = self.contact_custom.required()
         except ValidationFailed as invalid:
             service_problems(row, invalid, self.contact_fields)
             return None
@@ -357,13 +459,13 @@ class CustomerImporter(Importer):
         validation_problems(row, contact, self.contact_fields)
         return contact
 
-    def _create(self, new: list[tuple[Row, Customer, Contact | None]], outcome: Outcome) -> None:
+    def _create(self, new: list[tuple[Row, NewCustomer, Contact | None]], outcome: Outcome) -> None:
         if not new:
             return
         customers = [customer for _row, customer, _contact in new]
         contacts = [(customer, contact) for _row, customer, contact in new if contact is not None]
         write_customers(self, customers, contacts)
-        outcome.created.extend(customer.pk for customer in customers)
+        outcome.created.extend(pk_of(customer) for customer in customers)
         outcome.written.extend(row for row, _customer, _contact in new)
 
     def _update(
@@ -390,50 +492,71 @@ class CustomerImporter(Importer):
 
 
 def write_customers(
-    importer: Importer, customers: list[Customer], contacts: list[tuple[Customer, Contact]]
+    importer: Importer,
+    customers: list[NewCustomer],
+    contacts: list[tuple[NewCustomer, Contact]],
 ) -> None:
     """New customers and their contacts in bulk, with their search terms, as the services
-    would have written them one by one."""
+    would have written them one by one; a customer created in the public pool gets the pool
+    event that says how it came there."""
     now, by, workspace_id = importer.stamp()
+    rows = []
     for customer, pk in zip(customers, reserve_ids(Customer, len(customers)), strict=True):
         customer.pk = pk
-        customer.initial = search.initial(customer)
-    insert_rows(
-        Customer,
-        CUSTOMER_FIELDS,
-        [
-            (c.pk, workspace_id, now, now, by, by, 1, c.kind, c.name, c.industry, c.size,
-             c.region, c.source_channel, c.owner_id, c.tier, c.lifecycle, c.phone, c.email,
-             c.website, c.address, c.notes, c.initial)
-            for c in customers
-        ],
-    )  # fmt: skip
+        values = customer.values = CUSTOMER_DEFAULTS | customer.values
+        letter = initial_of(values["name"], person=values["kind"] == CustomerKind.PERSON)
+        rows.append((
+            pk, workspace_id, now, now, by, by, 1,
+            *(json.dumps(values[name]) if name == "custom" else values[name]
+              for name in CUSTOMER_WRITTEN),
+            letter,
+        ))  # fmt: skip
+    insert_rows(Customer, CUSTOMER_FIELDS, rows)
     texts: dict[int, list[ContactText]] = defaultdict(list)
     for (customer, contact), pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
         contact.pk = pk
-        contact.customer = customer
-        texts[customer.pk].append(ContactText(contact.name, contact.phones, contact.emails))
+        contact.customer_id = pk_of(customer)
+        texts[contact.customer_id].append(ContactText(contact.name, contact.phones, contact.emails))
     insert_rows(
-        Contact,
-        CONTACT_FIELDS,
-        [
-            (c.pk, workspace_id, now, now, by, by, 1, c.customer_id, c.name, c.title,
-             json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, c.notes)
-            for _customer, c in contacts
-        ],
-    )  # fmt: skip
-    insert_rows(
-        SearchTerm,
-        TERM_FIELDS,
-        [
-            term
-            for c in customers
-            for term in term_rows(
-                workspace_id=workspace_id, owner_id=c.owner_id, customer_id=c.pk, kind=c.kind,
-                name=c.name, phone=c.phone, email=c.email, contacts=texts.get(c.pk, ()),
-            )
-        ],
-    )  # fmt: skip
+        Contact, CONTACT_FIELDS, [contact_row(c, now, by, workspace_id) for _c, c in contacts]
+    )
+    terms = [
+        term
+        for c in customers
+        for term in term_rows(
+            workspace_id=workspace_id, owner_id=c.values["owner_id"], customer_id=pk_of(c),
+            kind=c.values["kind"], name=c.values["name"], phone=c.values["phone"],
+            email=c.values["email"], contacts=texts.get(pk_of(c), ()),
+        )
+    ]  # fmt: skip
+    # In the order of the terms' indexes (rank, then term), which then fill page after page
+    # instead of at random places all over.
+    terms.sort(key=TERM_ORDER)
+    insert_rows(SearchTerm, TERM_FIELDS, terms)
+    PoolEvent.objects.bulk_create(
+        PoolEvent(
+            workspace_id=workspace_id,
+            customer_id=pk_of(c),
+            kind=PoolEventKind.RELEASE,
+            user_id=by,
+            reason=_("Imported into the public pool."),
+        )
+        for c in customers
+        if c.pooled
+    )
+
+
+def pk_of(customer: Linked) -> int:
+    """The id of a customer that exists, or was just written."""
+    assert customer.pk is not None
+    return customer.pk
+
+
+def contact_row(contact: Contact, now: str, by: int, workspace_id: int) -> tuple[Any, ...]:
+    c = contact
+    return (c.pk, workspace_id, now, now, by, by, 1, c.customer_id, c.name, c.title,
+            json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, c.notes,
+            json.dumps(c.custom), c.id_number)  # fmt: skip
 
 
 class CustomerLinks:
@@ -443,14 +566,17 @@ class CustomerLinks:
     def __init__(self, importer: Importer) -> None:
         self.importer = importer
         # customers created in this job by name, so two cards of one company share it
-        self.created: dict[str, Customer] = {}
+        self.created: dict[str, NewCustomer] = {}
         self.batch: list[str] = []
+        if importer.create_customers:
+            self.checks = FieldChecks(Customer, NOT_VALIDATED)
+            self.custom = CustomValues(importer.actor.workspace_id, "customer")
 
     def rolled_back(self) -> None:
         for text in self.batch:
             self.created.pop(text, None)
 
-    def resolve(self, rows: list[Row], lock: bool) -> tuple[dict[int, Customer], list[Customer]]:
+    def resolve(self, rows: list[Row], lock: bool) -> tuple[dict[int, Linked], list[NewCustomer]]:
         """Each row's customer (by row number) and the customers to create for them."""
         actor = self.importer.actor
         ids = {row.values["customer_id"] for row in rows if row.values.get("customer_id")}
@@ -461,8 +587,8 @@ class CustomerLinks:
             if not row.values.get("customer_id")
         }
         by_name = customers_by_terms(actor, NAME, names, lock=False)
-        linked: dict[int, Customer] = {}
-        new: list[Customer] = []
+        linked: dict[int, Linked] = {}
+        new: list[NewCustomer] = []
         self.batch = []
         for row in rows:
             pk = row.values.get("customer_id")
@@ -476,7 +602,9 @@ class CustomerLinks:
             if not name and self.importer.create_customers:
                 name = row.values.get("name") or ""
             text = normalise(name)
-            found = by_name.get(text, []) or ([self.created[text]] if text in self.created else [])
+            found: list[Linked] = [*by_name.get(text, [])]
+            if not found and text in self.created:
+                found = [self.created[text]]
             if len(found) > 1:
                 row.fail(
                     "customer", _("Several customers have this name; give the customer id instead.")
@@ -490,14 +618,19 @@ class CustomerLinks:
             else:
                 # A card without an organisation is a person buying for themselves.
                 own = not (row.values.get("customer") or "").strip()
-                customer = Customer(
-                    workspace_id=actor.workspace_id,
-                    owner_id=actor.user_id,
-                    name=name,
-                    kind=CustomerKind.PERSON if own else CustomerKind.COMPANY,
-                    lifecycle=Lifecycle.PROSPECT,
+                customer = NewCustomer(
+                    {
+                        "owner_id": actor.user_id,
+                        "name": name,
+                        "kind": CustomerKind.PERSON if own else CustomerKind.COMPANY,
+                        "lifecycle": Lifecycle.PROSPECT,
+                    }
                 )
-                validation_problems(row, customer, {"name": "customer"})
+                try:
+                    self.checks.check(customer.values)
+                    customer.values["custom"] = self.custom.required()
+                except ValidationFailed as invalid:
+                    service_problems(row, invalid, {"name": "customer", "custom": "customer"})
                 if row.ok:
                     self.created[text] = customer
                     self.batch.append(text)
@@ -523,7 +656,7 @@ class ContactImporter(Importer):
         linked, new_customers = self.links.resolve(wanted, lock)
         wanted = [row for row in wanted if row.ok]
         self._match(wanted, linked, lock)
-        new: list[tuple[Row, Contact]] = []
+        new: list[tuple[Row, Contact, Linked]] = []
         changed: list[tuple[Row, Contact, dict[str, list[Any]]]] = []
         for row in wanted:
             if not row.ok:
@@ -531,9 +664,13 @@ class ContactImporter(Importer):
             values = {name: row.values[name] for name in CONTACT_VALUES if row.given(name)}
             try:
                 _clean_contact_lists(values)
+                clear = protected_values(row, Contact)
+                custom = self.custom.clean(row, None if row.record is None else row.record.custom)
             except ValidationFailed as invalid:
                 service_problems(row, invalid, self.fields)
                 continue
+            if self.custom.submitted(row) or row.record is None:
+                values["custom"] = custom
             customer = linked[row.number]
             if row.record is not None:
                 if self.on_match == SKIP:
@@ -541,8 +678,9 @@ class ContactImporter(Importer):
                     continue
                 contact = row.record
                 if contact.customer_id != customer.pk:
+                    assert isinstance(customer, Customer)  # only existing customers match
                     values["customer"] = customer
-                changes = writes.apply(contact, values)
+                changes = writes.apply(contact, values) | protected.seal(contact, clear)
                 validation_problems(row, contact, self.fields)
                 if row.ok:
                     changed.append((row, contact, changes))
@@ -552,19 +690,19 @@ class ContactImporter(Importer):
             ):
                 continue
             contact = Contact(workspace_id=self.actor.workspace_id, **values)
+            protected.seal(contact, clear)
             validation_problems(row, contact, self.fields)
             if row.ok:
-                contact.customer = customer
-                new.append((row, contact))
+                new.append((row, contact, customer))
         outcome.problems = [p for row in rows for p in row.problems]
-        used = {id(contact.customer) for _row, contact in new}
+        used = {id(customer) for _row, _contact, customer in new}
         creating = [
             customer for customer in new_customers if id(customer) in used and customer.pk is None
         ]
         if creating or new:
-            write_new_contacts(self, creating, [c for _r, c in new])
-            outcome.created.extend(contact.pk for _row, contact in new)
-            outcome.written.extend(row for row, _contact in new)
+            write_new_contacts(self, creating, [(c, customer) for _r, c, customer in new])
+            outcome.created.extend(contact.pk for _row, contact, _customer in new)
+            outcome.written.extend(row for row, _contact, _customer in new)
         self._update(changed, outcome)
         return outcome
 
@@ -579,7 +717,7 @@ class ContactImporter(Importer):
         items = row.values.get(f"{self.match_key}s") or []
         return match_text(self.match_key, items[0]) if items else ""
 
-    def _match(self, rows: list[Row], linked: Mapping[int, Customer], lock: bool) -> None:
+    def _match(self, rows: list[Row], linked: Mapping[int, Linked], lock: bool) -> None:
         contacts = visible(Contact, self.actor)
         if self.match_key == ID:
             ids = {row.values["id"] for row in rows if row.values.get("id")}
@@ -641,26 +779,20 @@ class ContactImporter(Importer):
 
 
 def write_new_contacts(
-    importer: Importer, customers: list[Customer], contacts: list[Contact]
+    importer: Importer, customers: list[NewCustomer], contacts: list[tuple[Contact, Linked]]
 ) -> None:
     """Customers created for contacts (from vCards) and the new contacts; their customers'
     search terms are recomputed with the contacts in."""
     if customers:
         write_customers(importer, customers, [])
     now, by, workspace_id = importer.stamp()
-    for contact, pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
+    for (contact, customer), pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
         contact.pk = pk
-        contact.customer_id = contact.customer.pk
+        contact.customer_id = pk_of(customer)
     insert_rows(
-        Contact,
-        CONTACT_FIELDS,
-        [
-            (c.pk, workspace_id, now, now, by, by, 1, c.customer_id, c.name, c.title,
-             json.dumps(c.phones), json.dumps(c.emails), c.birthday, c.decision_role, c.notes)
-            for c in contacts
-        ],
-    )  # fmt: skip
-    search.reindex({contact.customer_id for contact in contacts})
+        Contact, CONTACT_FIELDS, [contact_row(c, now, by, workspace_id) for c, _c in contacts]
+    )
+    search.reindex({contact.customer_id for contact, _customer in contacts})
 
 
 class DealImporter(Importer):
@@ -694,6 +826,9 @@ class DealImporter(Importer):
                 continue
             data = {name: row.values[name] for name in DEAL_VALUES if row.given(name)}
             data["customer_id"] = linked[row.number].pk
+            custom = self.custom.submitted(row)
+            if custom:
+                data["custom"] = custom
             owner_id = self.owners.resolve(row)
             if owner_id is not None:
                 data["owner_id"] = owner_id
@@ -757,7 +892,7 @@ class DealImporter(Importer):
             return row.values.get("id")
         return normalise(row.values.get("name") or "")
 
-    def _match(self, rows: list[Row], linked: Mapping[int, Customer], lock: bool) -> None:
+    def _match(self, rows: list[Row], linked: Mapping[int, Linked], lock: bool) -> None:
         deals = visible(Deal, self.actor)
         if self.match_key == ID:
             ids = {row.values["id"] for row in rows if row.values.get("id")}
@@ -774,7 +909,7 @@ class DealImporter(Importer):
             index[(deal.customer_id, normalise(deal.name))].append(deal)
         for row in rows:
             customer = linked.get(row.number)
-            if customer is None:
+            if customer is None or customer.pk is None:
                 continue
             candidates = index.get((customer.pk, self._key(row)), [])
             if len(candidates) > 1:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from salesflow.core import writes
+from salesflow.core.bulk import writing_batches
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
@@ -48,7 +49,7 @@ from salesflow.customers.models import (
     ImportStatus,
 )
 
-BATCH_ROWS = 1000
+BATCH_ROWS = 5000
 # Problems stored per job at most; the counts still count every failed row.
 MAX_PROBLEMS = 100_000
 # Each entity needs these columns mapped, one of each group.
@@ -289,7 +290,7 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             job.on_match,
             create_customers=job.file_format == importfiles.VCARD,
         )
-        with default_storage.open(job.file, "rb") as stream:
+        with default_storage.open(job.file, "rb") as stream, writing_batches():
             total = _count_rows(stream, job)
             _progress(job, status=ImportStatus.RUNNING, total=total, **counts)
             table = importfiles.open_table(stream, job.file_format, job.encoding)

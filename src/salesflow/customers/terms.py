@@ -169,14 +169,14 @@ def initial_of(name: str, *, person: bool) -> str:
 def name_terms(name: str, *, person: bool) -> tuple[set[str], set[str]]:
     """The whole name, its pinyin and initials; and the suffixes of name and pinyin."""
     reading = read(name, person=person)
-    units, syllables = reading.units, reading.syllables
+    units, syllables, han = reading.units, reading.syllables, reading.has_han
     whole = {"".join(units)}
-    if reading.has_han:
+    if han:
         whole |= {"".join(syllables), reading.initials}
     parts: set[str] = set()
     for start in range(1, min(len(units), MAX_SUFFIXES + 1)):
         parts.add("".join(units[start:]))
-        if reading.has_han:
+        if han:
             parts.add("".join(syllables[start:]))
     return whole, parts
 
@@ -196,6 +196,14 @@ def phone_digits(phone: str, region: str = PHONE_REGION) -> str:
     A number that cannot be read as one (too short, an extension written in words) keeps
     its digits as written, so a search for a run of digits still finds it.
     """
+    return _phone_digits(phone, region)
+
+
+@lru_cache(maxsize=65536)
+def _phone_digits(phone: str, region: str) -> str:
+    """Remembered, as parsing costs more than anything else about a number: an import reads
+    each row's number once to match it and once more for its search terms. (Called always
+    with both arguments, which the cache would otherwise tell apart.)"""
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
