@@ -78,7 +78,7 @@ def test_export_then_import_restores_every_field(world: World, api_as: Callable[
     api = api_as(world.admin)
     customer = make_customer(
         world.admin, name="华信钢铁", kind="company", industry="钢铁", size="100-499",
-        region="上海", source_channel="展会", tier="A", lifecycle="customer",
+        region="上海", source_channel="展会", lifecycle="customer",
         phone="021-5555 0100", email="buy@huaxin.cn", website="https://huaxin.cn",
         address="上海市浦东新区世纪大道100号", notes="老客户，\n每年续约",
         owner_id=world.rep_east.user_id,
@@ -86,7 +86,7 @@ def test_export_then_import_restores_every_field(world: World, api_as: Callable[
     exported = body(api.get("/exports/customers", format="csv", encoding="gb18030"))
     # And then changed in every field but its name
     update_customer(world.admin, customer.pk, None, {
-        "industry": "", "size": "", "region": "北京", "source_channel": "", "tier": "C",
+        "industry": "", "size": "", "region": "北京", "source_channel": "",
         "lifecycle": "churned", "phone": "", "email": "", "website": "", "address": "",
         "notes": "", "kind": "person", "owner_id": world.admin.user_id,
     })  # fmt: skip
@@ -97,7 +97,7 @@ def test_export_then_import_restores_every_field(world: World, api_as: Callable[
     job = uploaded.json()
     assert job["encoding"] == "gb18030"
     assert set(job["suggested_mapping"].values()) == {
-        "id", "name", "kind", "industry", "size", "region", "source_channel", "owner", "tier",
+        "id", "name", "kind", "industry", "size", "region", "source_channel", "owner",
         "lifecycle", "phone", "email", "website", "address", "notes", "id_number",
         "bank_account", "private_notes",
     }  # fmt: skip

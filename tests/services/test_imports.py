@@ -22,6 +22,7 @@ from salesflow.core.scoping import Actor
 from salesflow.customers import importers, imports
 from salesflow.customers.columns import columns, exported
 from salesflow.customers.customfield_services import create_field
+from salesflow.customers.duplicates import DuplicateFound
 from salesflow.customers.models import (
     Contact,
     Customer,
@@ -35,7 +36,7 @@ from salesflow.customers.models import (
 from salesflow.customers.pool import release_customer
 from salesflow.customers.rowchecks import FieldChecks
 from salesflow.customers.search import CustomerSearch
-from salesflow.customers.services import delete_contact, delete_customer
+from salesflow.customers.services import create_customer, delete_contact, delete_customer
 from salesflow.pipeline.models import Deal
 from tests.conftest import World, make_contact, make_customer
 from tests.services.support import row_counts
@@ -123,20 +124,20 @@ def test_an_xlsx_written_by_openpyxl_imports(world: World) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["Name", "Phone", "Tier", "Lifecycle"])
-    sheet.append(["Redhill Ltd", 13800138000, "A", "customer"])
+    sheet.append(["Name", "Phone", "Kind", "Lifecycle"])
+    sheet.append(["Redhill Ltd", 13800138000, "company", "customer"])
     sheet.append([None, None, None, None])
-    sheet.append(["Bluewater Inc.", "021-5555 0100", "b", "客户"])
+    sheet.append(["Bluewater Inc.", "021-5555 0100", "个人", "客户"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     # When it is imported
     job = run(world.admin, upload(world.admin, "list.xlsx", buffer.getvalue()))
     # Then the phone reads as written (no ".0"), and choices by code, by label or in Chinese
     assert (job.file_format, job.created, job.failed) == ("xlsx", 2, 0)
-    rows = Customer.objects.order_by("name").values_list("name", "phone", "tier", "lifecycle")
+    rows = Customer.objects.order_by("name").values_list("name", "phone", "kind", "lifecycle")
     assert list(rows) == [
-        ("Bluewater Inc.", "021-5555 0100", "B", "customer"),
-        ("Redhill Ltd", "13800138000", "A", "customer"),
+        ("Bluewater Inc.", "021-5555 0100", "person", "customer"),
+        ("Redhill Ltd", "13800138000", "company", "customer"),
     ]
 
 
@@ -196,13 +197,13 @@ def test_a_dry_run_writes_nothing_and_counts_what_would_happen(world: World) -> 
 
 
 def test_bad_rows_are_reported_by_row_field_and_reason_and_good_rows_go_in(world: World) -> None:
-    # Given rows 2 and 5 good; row 3 without a name; row 4 with a bad e-mail and an unknown tier
+    # Given rows 2 and 5 good; row 3 without a name; row 4 with a bad e-mail and an unknown kind
     data = (
-        "Name,Email,Tier,Owner\n"
-        "Good One,one@example.cn,A,\n"
-        ",two@example.cn,B,\n"
-        "Bad Two,not-an-email,Z,\n"
-        f"Good Three,,C,{world.rep_east.user.username}\n"
+        "Name,Email,Kind,Owner\n"
+        "Good One,one@example.cn,company,\n"
+        ",two@example.cn,person,\n"
+        "Bad Two,not-an-email,robot,\n"
+        f"Good Three,,company,{world.rep_east.user.username}\n"
     ).encode()
     # When it is imported matching by e-mail
     job = run(world.admin, upload(world.admin, "a.csv", data), key="email")
@@ -210,9 +211,9 @@ def test_bad_rows_are_reported_by_row_field_and_reason_and_good_rows_go_in(world
     assert (job.created, job.failed, job.processed, job.total) == (2, 2, 4, 4)
     assert problems(job) == [
         (3, "Name", "", "This field cannot be blank."),
-        (4, "Tier", "Z", "Choose one of: A, B, C."),
+        (4, "Kind", "robot", "Choose one of: company, person."),
     ]
-    # (row 4's tier is refused while parsing, before the e-mail is looked at)
+    # (row 4's kind is refused while parsing, before the e-mail is looked at)
     assert names(world.admin) == ["Good One", "Good Three"]
     assert Customer.objects.get(name="Good Three").owner_id == world.rep_east.user_id
 
@@ -312,13 +313,14 @@ def test_a_rep_imports_only_for_themselves_and_matches_only_what_they_see(world:
     )
     # When rep_east imports it matching by phone
     job = run(world.rep_east, upload(world.rep_east, "a.csv", data.encode()))
-    # Then the colleague's customer is not matched (a new one is created), the boss row refused
-    assert (job.created, job.updated, job.failed) == (1, 0, 1)
-    assert problems(job)[0][1:] == (
-        "Owner",
-        world.boss.user.username,
-        "You may not assign records to this member.",
-    )
+    # Then the colleague's customer is not matched: the row is refused as a possible duplicate
+    # naming only its owner, as creating the customer by hand would be; the boss row refused
+    assert (job.created, job.updated, job.failed) == (0, 0, 2)
+    colleague = world.rep_west.user.get_full_name() or world.rep_west.user.username
+    assert [problem[1:] for problem in problems(job)] == [
+        ("Name", "东区客户", f"Possible duplicate of a customer of {colleague} (same phone)."),
+        ("Owner", world.boss.user.username, "You may not assign records to this member."),
+    ]
     assert Customer.objects.get(name="西区客户").owner_id == world.rep_west.user_id
 
 
@@ -739,3 +741,18 @@ def test_field_checks_find_what_full_clean_finds(values: dict[str, Any]) -> None
         slow = [(e.field, str(e.message)) for e in invalid.errors]
     # Then both find the same errors, in the same order
     assert fast == slow
+
+
+def test_imported_customers_are_found_as_duplicates_afterwards(world: World) -> None:
+    # Given a customer imported from a file, with its phone and first contact's e-mail
+    data = "Name,Phone,Contact name,Contact emails\n华信钢铁有限公司,13800138000,Li Lei,li@hx.cn\n"
+    job = run(world.admin, upload(world.admin, "a.csv", data.encode()))
+    assert (job.created, job.failed) == (1, 0)
+    # When the same company is typed in by hand, by its name without the suffix, its phone in
+    # another format, or its contact's e-mail
+    for values in ({"name": "华信钢铁"}, {"name": "Other", "phone": "+86 138 0013 8000"},
+                   {"name": "Third", "email": "LI@hx.cn"}):  # fmt: skip
+        # Then the imported customer is found, as one created by hand would be
+        with pytest.raises(DuplicateFound) as found:
+            create_customer(world.admin, values)
+        assert [d.name for d in found.value.duplicates] == ["华信钢铁有限公司"]

@@ -42,7 +42,6 @@ from salesflow.customers.models import (
     DecisionRole,
     ImportEntity,
     Lifecycle,
-    Tier,
 )
 from salesflow.pipeline.models import Deal, ForecastCategory
 
@@ -53,12 +52,13 @@ Write = Callable[[Any], Any]
 @dataclass(frozen=True)
 class Column:
     """One field a file may hold. `key` names it in mappings and error files; `parse` turns a
-    cell's text into a value or raises ValidationError; `write` reads it off a record (None:
-    an import-only column); `aliases` are header names that suggest it, in any language."""
+    cell's text into a value or raises ValidationError (None: an export-only column, a value
+    the rules compute, which imports leave alone); `write` reads it off a record (None: an
+    import-only column); `aliases` are header names that suggest it, in any language."""
 
     key: str
     label: str | Promise
-    parse: Parse
+    parse: Parse | None
     write: Write | None = None
     aliases: tuple[str, ...] = ()
 
@@ -313,13 +313,11 @@ def _customer_columns() -> list[Column]:
             _username,
             ("负责人", "所有者", "销售", "owner", "sales rep", "username"),
         ),
-        Column(
-            "tier",
-            model("tier"),
-            choice(Tier),
-            _label("tier"),
-            ("客户等级", "等级", "级别", "tier"),
-        ),
+        # The tier and its inputs are the tier rules' to set: exported, never imported.
+        Column("tier", model("tier"), None, _label("tier")),
+        Column("revenue", model("revenue"), None, _attribute("revenue")),
+        Column("potential", model("potential"), None, _attribute("potential")),
+        Column("fit", model("fit"), None, _attribute("fit")),
         Column(
             "lifecycle",
             model("lifecycle"),
@@ -533,25 +531,23 @@ _LISTS: dict[str, Callable[[], list[Column]]] = {
 }
 
 
-def columns(workspace_id: int, entity: str, *, archived: bool = False) -> list[Column]:
+def columns(workspace_id: int, entity: str, *, export: bool = False) -> list[Column]:
     """Every column a file of this entity may hold in this workspace, in export order: the
-    model's fields, the protected ones, then the custom fields (archived ones only when
-    `archived`: exports keep their values, imports may not change them)."""
-    found = _LISTS[entity]()
+    model's fields, the protected ones, then the custom fields. An export also has the
+    export-only columns and the archived custom fields; imports may not change those."""
+    found = [column for column in _LISTS[entity]() if export or column.parse is not None]
     if entity != ImportEntity.DEALS:
         found += _protected_columns(entity)
     locale = translation.get_language() or settings.LANGUAGE_CODE
     fields = customfields.definitions(
-        workspace_id, CUSTOM_ENTITIES[ImportEntity(entity)], active_only=not archived
+        workspace_id, CUSTOM_ENTITIES[ImportEntity(entity)], active_only=not export
     )
     return found + [_custom_column(field, locale) for field in fields]
 
 
 def exported(workspace_id: int, entity: str) -> list[Column]:
     return [
-        column
-        for column in columns(workspace_id, entity, archived=True)
-        if column.write is not None
+        column for column in columns(workspace_id, entity, export=True) if column.write is not None
     ]
 
 

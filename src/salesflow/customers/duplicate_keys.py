@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from django.db import models
@@ -59,6 +60,7 @@ CUSTOMER_KINDS = (KeyKind.PHONE, KeyKind.EMAIL, KeyKind.NAME)
 Key = tuple[str, str]  # (kind, key)
 
 
+@lru_cache(maxsize=65536)
 def phone_key(phone: str, region: str = PHONE_REGION) -> str:
     """A phone number in E.164: +86 138 0013 8000, 13800138000 and 0086-138-0013-8000 are
     +8613800138000. Empty when the text is not a number one could dial from anywhere

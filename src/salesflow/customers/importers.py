@@ -35,8 +35,10 @@ from salesflow.core.encryption import encrypt
 from salesflow.core.errors import DomainError, FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role
 from salesflow.core.scoping import Actor, require_can_own, visible
-from salesflow.customers import pool, protected, search
+from salesflow.customers import duplicates, pool, protected, search, tiers
 from salesflow.customers.columns import CUSTOM_ENTITIES, Column, pool_marker
+from salesflow.customers.duplicate_keys import Candidate
+from salesflow.customers.duplicates import find_duplicates_bulk
 from salesflow.customers.importfields import CustomValues, protected_values
 from salesflow.customers.models import (
     Contact,
@@ -65,7 +67,7 @@ UPDATE, SKIP = "update", "skip"
 # Foreign keys are checked by the importer itself, once per batch, not by a query per row.
 NOT_VALIDATED = ("id", "workspace", "owner", "customer", "created_by", "updated_by")
 CUSTOMER_VALUES = (
-    "kind", "name", "industry", "size", "region", "source_channel", "tier", "lifecycle",
+    "kind", "name", "industry", "size", "region", "source_channel", "lifecycle",
     "phone", "email", "website", "address", "notes",
 )  # fmt: skip
 # What a new customer's row holds, after the stamps: its values, owner, custom and protected
@@ -143,6 +145,7 @@ def parse_rows(
     for number, cells in batch:
         row = Row(number, {})
         for index, column in mapped:
+            assert column.parse is not None  # `columns` offers imports only what they read
             raw = cells[index] if index < len(cells) else ""
             row.raw[column.key] = raw
             try:
@@ -367,10 +370,54 @@ class CustomerImporter(Importer):
             if row.ok:
                 customer.values.update({name: encrypt(text) for name, text in clear.items()})
                 new.append((row, customer, contact))
+        new = self._not_duplicates(new)
         outcome.problems = [p for row in rows for p in row.problems]
         self._create(new, outcome)
         self._update(changed, outcome)
+        # What the services keep beside each customer they write: its duplicate keys, and
+        # its tier inputs (fit reads the industry, size and region), one pass for the batch.
+        written = [*outcome.created, *outcome.updated]
+        duplicates.reindex(written)
+        tiers.customers_changed(self.actor, written)
         return outcome
+
+    def _not_duplicates(
+        self, new: list[tuple[Row, NewCustomer, Contact | None]]
+    ) -> list[tuple[Row, NewCustomer, Contact | None]]:
+        """The new customers that share no phone, e-mail address or company name with an
+        existing customer; each other row is refused naming what it matched, as
+        `create_customer` refuses a duplicate (match on that key to update the customer)."""
+        candidates = [
+            Candidate(
+                name=customer.values["name"],
+                kind=customer.values.get("kind") or CustomerKind.COMPANY,
+                phones=(customer.values.get("phone") or "", *(contact.phones if contact else ())),
+                emails=(customer.values.get("email") or "", *(contact.emails if contact else ())),
+            )
+            for _row, customer, contact in new
+        ]
+        kept = []
+        found = find_duplicates_bulk(self.actor, candidates) if candidates else []
+        for (row, customer, contact), matches in zip(new, found, strict=True):
+            if not matches:
+                kept.append((row, customer, contact))
+                continue
+            match = matches[0]
+            reasons = ", ".join(sorted({str(reason.label) for reason in match.reasons}))
+            if match.visible:
+                row.fail(
+                    "name",
+                    _("Possible duplicate of the customer “%(name)s” (same %(keys)s): match "
+                      "on that column to update it instead.")
+                    % {"name": match.name, "keys": reasons},
+                )  # fmt: skip
+            else:
+                row.fail(
+                    "name",
+                    _("Possible duplicate of a customer of %(owner)s (same %(keys)s).")
+                    % {"owner": match.owner_name, "keys": reasons},
+                )
+        return kept
 
     def _new(self, row: Row, owner_id: int | None, values: dict[str, Any]) -> NewCustomer:
         """A new customer of the row's values, checked by the model's field rules and the
@@ -704,7 +751,21 @@ class ContactImporter(Importer):
             outcome.created.extend(contact.pk for _row, contact, _customer in new)
             outcome.written.extend(row for row, _contact, _customer in new)
         self._update(changed, outcome)
+        self._derived(new, changed, creating)
         return outcome
+
+    def _derived(
+        self,
+        new: list[tuple[Row, Contact, Linked]],
+        changed: list[tuple[Row, Contact, dict[str, list[Any]]]],
+        creating: list[NewCustomer],
+    ) -> None:
+        """The customers' duplicate keys hold their contacts' phones and e-mail addresses; a
+        customer the batch created gets its tier inputs, as `create_customer` gives them."""
+        customers = {pk_of(customer) for _row, _contact, customer in new}
+        customers |= {contact.customer_id for _row, contact, _changes in changed}
+        duplicates.reindex(customers)
+        tiers.customers_changed(self.actor, [pk_of(customer) for customer in creating])
 
     def _column(self) -> str:
         return self.match_key if self.match_key in (ID, NAME) else f"{self.match_key}s"
