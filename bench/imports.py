@@ -6,8 +6,9 @@ bulk insert of the same rows.
                             [--database salesflow_bench_imports]
 
 The CSV (var/bench/imports/customers-N.csv, made once per N and then reused) holds N
-customers drawn deterministically with the demo generator's names: half companies, half
-people, mostly Chinese; a unique mobile or landline number each, an e-mail address for about
+customers drawn deterministically with the demo generator's names: half companies (no two
+alike as the duplicate rules read names), half people, mostly Chinese; a unique mobile or
+landline number each, an e-mail address for about
 half, an industry, a region and an address. Each database is fresh (the SQLite file
 var/bench/imports/imports.sqlite3 is deleted and made again, the PostgreSQL database
 salesflow_bench_imports, or the one `--database` names, dropped and created again) and gets
@@ -47,15 +48,19 @@ WORKSPACES = (("Reference", "reference"), ("Bench", "bench"))
 
 
 def write_csv(path: Path, customers: int) -> None:
-    """N customers, each with a phone number of its own (the import matches by phone)."""
+    """N distinct customers: each with a phone number of its own (the import matches by
+    phone), and no two companies with one name as the duplicate rules read names (an import
+    refuses a new customer that duplicates one already there)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesflow.settings")
     django.setup()
+    from salesflow.customers.duplicate_keys import customer_keys
     from salesflow.demo.names import address, company_name, person_name
     from salesflow.demo.vocabulary import INDUSTRIES, MOBILE_PREFIXES, SALES_REGIONS
 
     rng = random.Random(SEED)
+    names: set[tuple[str, str]] = set()
     cities = [city for region in SALES_REGIONS for team in region.teams for city in team.cities]
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8", newline="") as handle:
@@ -67,6 +72,11 @@ def write_csv(path: Path, customers: int) -> None:
             if rng.random() < 0.5:
                 company = company_name(rng, industry, city, chinese=rng.random() < 0.85, hanzi=True)
                 name, kind = company.name, "企业"
+                keys = customer_keys(kind="company", name=name, phones=(), emails=())
+                while keys & names:  # a name taken already: a branch of that company
+                    name = f"{company.name}（{rng.choice(cities).name.zh}{number}分公司）"
+                    keys = customer_keys(kind="company", name=name, phones=(), emails=())
+                names |= keys
                 phone = f"{city.area_code}-{number + 20_000_000:08d}"
                 email = f"info{number}@{company.domain}" if rng.random() < 0.5 else ""
             else:
