@@ -19,7 +19,7 @@ from salesflow.core.encryption import decrypt
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
 from salesflow.core.scoping import Actor
-from salesflow.customers import importers, imports
+from salesflow.customers import duplicates, importers, imports
 from salesflow.customers.columns import columns, exported
 from salesflow.customers.customfield_services import create_field
 from salesflow.customers.duplicates import DuplicateFound
@@ -27,6 +27,7 @@ from salesflow.customers.models import (
     Contact,
     Customer,
     CustomField,
+    DuplicateKey,
     ImportJob,
     ImportProblem,
     ImportStatus,
@@ -756,3 +757,25 @@ def test_imported_customers_are_found_as_duplicates_afterwards(world: World) -> 
         with pytest.raises(DuplicateFound) as found:
             create_customer(world.admin, values)
         assert [d.name for d in found.value.duplicates] == ["华信钢铁有限公司"]
+
+
+def test_the_duplicate_keys_an_import_writes_equal_a_rebuild(world: World) -> None:
+    # Given customers imported with first contacts, a person among them
+    data = (
+        "Name,Kind,Phone,Email,Contact name,Contact phones,Contact emails\n"
+        "华信钢铁有限公司,company,021-5555 0100,buy@hx.cn,Li Lei,13800138000,li@hx.cn\n"
+        "张伟,person,13900139000,,,,\n"
+    )
+    run(world.admin, upload(world.admin, "a.csv", data.encode()))
+
+    def keys() -> set[tuple[object, ...]]:
+        rows = DuplicateKey.objects.filter(workspace_id=world.admin.workspace_id)
+        return set(rows.values_list("customer__name", "contact__name", "kind", "key"))
+
+    # When the keys are rebuilt from the customers and contacts
+    imported = keys()
+    duplicates.rebuild(world.admin.workspace_id)
+    # Then they are the same, phones in E.164 and the company's name without its suffix
+    assert imported == keys()
+    assert ("华信钢铁有限公司", "Li Lei", "phone", "+8613800138000") in imported
+    assert ("张伟", None, "phone", "+8613900139000") in imported

@@ -93,13 +93,18 @@ class DuplicateFound(DomainError):
 
 def customer_rows(customer: Customer, contacts: Iterable[Contact]) -> list[KeyRow]:
     """The DuplicateKey rows of one customer and its contacts, in KEY_FIELDS order."""
-    rows: list[KeyRow] = [
-        (customer.workspace_id, customer.pk, None, kind, key)
-        for kind, key in sorted(own_keys(customer))
-    ]
+    return key_rows(customer.workspace_id, customer.pk, own_keys(customer), contacts)
+
+
+def key_rows(
+    workspace_id: int, customer_id: int, own: set[Key], contacts: Iterable[Contact]
+) -> list[KeyRow]:
+    """The DuplicateKey rows of a customer's own keys and of its contacts' keys (for an
+    import, which writes them in bulk with customers it has not made instances of)."""
+    rows: list[KeyRow] = [(workspace_id, customer_id, None, kind, key) for kind, key in sorted(own)]
     for contact in contacts:
         rows.extend(
-            (customer.workspace_id, customer.pk, contact.pk, kind, key)
+            (workspace_id, customer_id, contact.pk, kind, key)
             for kind, key in sorted(keys_of_contact(contact))
         )
     return rows

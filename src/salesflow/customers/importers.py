@@ -37,13 +37,14 @@ from salesflow.core.models import Membership, Role
 from salesflow.core.scoping import Actor, require_can_own, visible
 from salesflow.customers import duplicates, pool, protected, search, tiers
 from salesflow.customers.columns import CUSTOM_ENTITIES, Column, pool_marker
-from salesflow.customers.duplicate_keys import Candidate
+from salesflow.customers.duplicate_keys import Candidate, customer_keys
 from salesflow.customers.duplicates import find_duplicates_bulk
 from salesflow.customers.importfields import CustomValues, protected_values
 from salesflow.customers.models import (
     Contact,
     Customer,
     CustomerKind,
+    DuplicateKey,
     ImportEntity,
     Lifecycle,
     PoolEvent,
@@ -374,11 +375,11 @@ class CustomerImporter(Importer):
         outcome.problems = [p for row in rows for p in row.problems]
         self._create(new, outcome)
         self._update(changed, outcome)
-        # What the services keep beside each customer they write: its duplicate keys, and
-        # its tier inputs (fit reads the industry, size and region), one pass for the batch.
-        written = [*outcome.created, *outcome.updated]
-        duplicates.reindex(written)
-        tiers.customers_changed(self.actor, written)
+        # What the services keep beside each customer they write: its duplicate keys (those
+        # of new customers went in with them), and its tier inputs (fit reads the industry,
+        # size and region), one pass for the batch.
+        duplicates.reindex(outcome.updated)
+        tiers.customers_changed(self.actor, [*outcome.created, *outcome.updated])
         return outcome
 
     def _not_duplicates(
@@ -580,6 +581,18 @@ def write_customers(
     # instead of at random places all over.
     terms.sort(key=TERM_ORDER)
     insert_rows(SearchTerm, TERM_FIELDS, terms)
+    contacts_of: dict[int, list[Contact]] = defaultdict(list)
+    for customer, contact in contacts:
+        contacts_of[pk_of(customer)].append(contact)
+    keys = [
+        row
+        for c in customers
+        for row in duplicates.key_rows(
+            workspace_id, pk_of(c), customer_keys(kind=c.values["kind"], name=c.values["name"],
+            phones=[c.values["phone"]], emails=[c.values["email"]]), contacts_of[pk_of(c)],
+        )
+    ]  # fmt: skip
+    insert_rows(DuplicateKey, duplicates.KEY_FIELDS, keys)
     PoolEvent.objects.bulk_create(
         PoolEvent(
             workspace_id=workspace_id,
