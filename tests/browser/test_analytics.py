@@ -43,7 +43,7 @@ def history(world: World) -> None:
 
 def canvas_size(chart: Locator) -> tuple[float, float]:
     canvas = chart.locator("canvas").first
-    expect(canvas).to_be_attached()
+    expect(canvas).to_be_visible()  # drawn and laid out, not only in the page
     box = canvas.bounding_box()
     assert box is not None
     return box["width"], box["height"]
