@@ -42,11 +42,17 @@ def history(world: World) -> None:
 
 
 def canvas_size(chart: Locator) -> tuple[float, float]:
+    """The size of the chart's canvas once drawn. ECharts replaces its canvas when the layout
+    around it settles (the top bar's menus load after the page), so the canvas is looked up
+    again until one is laid out, for up to five seconds."""
     canvas = chart.locator("canvas").first
-    expect(canvas).to_be_visible()  # drawn and laid out, not only in the page
-    box = canvas.bounding_box()
-    assert box is not None
-    return box["width"], box["height"]
+    expect(canvas).to_be_visible()
+    for _attempt in range(50):
+        box = canvas.bounding_box()
+        if box is not None:
+            return box["width"], box["height"]
+        chart.page.wait_for_timeout(100)
+    raise AssertionError("the chart's canvas was never laid out")
 
 
 def first_reached(page: Page) -> Locator:
