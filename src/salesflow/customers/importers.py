@@ -53,7 +53,7 @@ from salesflow.customers.models import (
 )
 from salesflow.customers.rowchecks import FieldChecks
 from salesflow.customers.search import TERM_FIELDS, term_rows
-from salesflow.customers.services import _clean_contact_lists
+from salesflow.customers.services import clean_contact_lists
 from salesflow.customers.terms import WHOLE, ContactText, initial_of, normalise, phone_digits
 from salesflow.pipeline.models import Deal, Pipeline, Stage
 from salesflow.pipeline.services import deals as deal_services
@@ -498,7 +498,7 @@ class CustomerImporter(Importer):
             row.fail("contact_name", _("A contact needs a name."))
             return None
         try:
-            _clean_contact_lists(values)
+            clean_contact_lists(values)
             values["custom"] = self.contact_custom.required()
         except ValidationFailed as invalid:
             service_problems(row, invalid, self.contact_fields)
@@ -723,7 +723,7 @@ class ContactImporter(Importer):
                 continue
             values = {name: row.values[name] for name in CONTACT_VALUES if row.given(name)}
             try:
-                _clean_contact_lists(values)
+                clean_contact_lists(values)
                 clear = protected_values(row, Contact)
                 custom = self.custom.clean(row, None if row.record is None else row.record.custom)
             except ValidationFailed as invalid:

@@ -141,7 +141,9 @@ def delete_customer(actor: Actor, customer_id: int, version: int | None = None) 
     trash.trash_customer(actor, customer)
 
 
-def _clean_contact_lists(data: dict[str, Any]) -> None:
+def clean_contact_lists(data: dict[str, Any]) -> None:
+    """Phones and e-mails as lists of trimmed strings, e-mails valid: the contact services'
+    rule, which imports apply to their rows too."""
     errors = []
     for key in ("phones", "emails"):
         items = data.get(key)
@@ -171,7 +173,7 @@ def create_contact(
     if values.get("customer_id") is None:
         raise ValidationFailed.one("customer_id", _("This field is required."))
     customer = _visible_customer(actor, values.pop("customer_id"))
-    _clean_contact_lists(values)
+    clean_contact_lists(values)
     values["custom"] = customfields.values_for(actor, "contact", values.get("custom"), None)
     contact = Contact(customer=customer, **values)
     protected.seal(contact, clear)
@@ -196,7 +198,7 @@ def update_contact(
     values, clear = protected.split(Contact, data)
     if "customer_id" in values:
         values["customer"] = _visible_customer(actor, values.pop("customer_id"))
-    _clean_contact_lists(values)
+    clean_contact_lists(values)
     if "custom" in values:
         values["custom"] = customfields.values_for(
             actor, "contact", values["custom"], contact.custom
