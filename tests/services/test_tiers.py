@@ -9,14 +9,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from salesflow.core.errors import Conflict, Forbidden, ValidationFailed
 from salesflow.core.models import AuditRecord
 from salesflow.core.scoping import Actor
-from salesflow.customers import tiers
-from salesflow.customers.models import Customer, Lifecycle, TierSettings
+from salesflow.customers import imports, tiers
+from salesflow.customers.models import Customer, ImportJob, Lifecycle, TierSettings
 from salesflow.customers.services import update_customer
 from salesflow.pipeline.models import Deal
 from salesflow.pipeline.services.deals import (
@@ -411,3 +412,40 @@ def test_the_tier_is_not_an_input_of_the_customer_services(world: World) -> None
     # then it is an unknown field, and the customer keeps no tier
     assert error_fields(refused.value) == ["tier"]
     assert fresh(customer).tier == ""
+
+
+def test_an_import_tiers_the_customers_it_creates_and_updates(world: World) -> None:
+    # given the rules A: fit ≥ 2; C: fit ≥ 1, with Metals and Shanghai ideal
+    set_rules(
+        world,
+        [rule("A", min_fit=2), rule("C", min_fit=1)],
+        ideal_industries=["Metals"],
+        ideal_regions=["Shanghai"],
+    )
+    admin = world.admin
+    header = "客户名称,手机,行业,地区\n"
+
+    def load(text: str) -> None:
+        job = imports.upload(admin, "customers", SimpleUploadedFile("c.csv", text.encode()))
+        mapping = imports.suggested_mapping(admin, job)
+        imports.start(admin, job.pk, mapping=mapping, match_key="phone", on_match="update",
+                      dry_run=False)  # fmt: skip
+        imports.execute(admin, ImportJob.objects.get(pk=job.pk))
+
+    # when a file creates three customers: Metals in Shanghai (fit 2), Metals elsewhere (1), Food
+    load(header + "甲公司,13800138001,Metals,Shanghai\n"
+         "乙公司,13800138002,Metals,Beijing\n丙公司,13800138003,Food,Beijing\n")  # fmt: skip
+    by_name = {c.name: c for c in Customer.objects.filter(workspace_id=admin.workspace_id)}
+
+    # then each has the fit and tier the rules give, and zero sums (it has no deals)
+    assert [inputs(by_name[name]) for name in ("甲公司", "乙公司", "丙公司")] == [
+        (Decimal("0"), Decimal("0"), 2, "A"),
+        (Decimal("0"), Decimal("0"), 1, "C"),
+        (Decimal("0"), Decimal("0"), 0, ""),
+    ]
+
+    # when a second file moves 丙公司 to Shanghai's metal trade and 甲公司 to Food
+    load(header + "甲公司,13800138001,Food,Shanghai\n丙公司,13800138003,Metals,Shanghai\n")
+
+    # then both are tiered anew
+    assert [fresh(by_name[name]).tier for name in ("甲公司", "乙公司", "丙公司")] == ["C", "C", "A"]

@@ -10,9 +10,9 @@ them, so the ORM reads them back alike.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -128,6 +128,38 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
             highest = max(highest or 0, used[0] if used else 0)
     start = (highest or 0) + 1
     return list(range(start, start + count))
+
+
+T = TypeVar("T")
+
+# Values looked up per query (`field__in`): few enough that PostgreSQL probes the index for
+# each (measured on 200,000 keys: 2 ms for 100, 3 ms for 200, while for 500 it chose to read
+# the whole table, 34 to 49 ms), and far below every database's limit on bound parameters.
+LOOKUP_BATCH = 200
+
+
+def chunks(items: Sequence[T], size: int = LOOKUP_BATCH) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def refresh_statistics(models: Iterable[type[Model]]) -> None:
+    """Bring PostgreSQL's statistics of these tables up to date after a large bulk write (its
+    manual's advice after loading data: "Run ANALYZE Afterwards").
+
+    Without them the planner goes on believing a table that grew from nothing is tiny, and
+    looks up a few hundred keys by reading every row of the workspace instead of the index
+    (measured: 71 ms instead of 3 ms a lookup during an import of 100,000 customers).
+    Autovacuum would do it in time, where it runs. SQLite's planner assumes the indexes
+    selective when it has no statistics, which is right for these tables.
+    """
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

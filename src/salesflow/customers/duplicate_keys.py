@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.customers.models import CustomerKind
-from salesflow.customers.terms import PHONE_REGION
+from salesflow.customers.terms import PHONE_REGION, parsed_phone
 
 # Longest key stored: an e-mail address may be 254 characters.
 KEY_LENGTH = 254
@@ -65,9 +65,8 @@ def phone_key(phone: str, region: str = PHONE_REGION) -> str:
     """A phone number in E.164: +86 138 0013 8000, 13800138000 and 0086-138-0013-8000 are
     +8613800138000. Empty when the text is not a number one could dial from anywhere
     (a local-only service number such as 95588 is shared by strangers)."""
-    try:
-        number = phonenumbers.parse(phone, region)
-    except phonenumbers.NumberParseException:
+    number = parsed_phone(phone, region)
+    if number is None:
         return ""
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
@@ -88,6 +87,7 @@ def _words(text: str) -> list[str]:
     return "".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in folded).split()
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A name without what does not tell it apart: 华信钢铁有限公司, 华信钢铁（集团） and
     `Huaxin Steel Co., Ltd.` are 华信钢铁 and huaxinsteel. A name that is only a suffix stays."""

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.bulk import bulk_writing, insert_rows
+from salesflow.core.bulk import LOOKUP_BATCH, bulk_writing, chunks, insert_rows
 from salesflow.core.errors import DomainError, ValidationFailed
 from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor, require_manager, visible
@@ -41,8 +41,6 @@ from salesflow.customers.models import Contact, Customer, DuplicateKey
 KEY_FIELDS = ("workspace", "customer", "contact", "kind", "key")
 KEY_ATTRIBUTES = ("workspace_id", "customer_id", "contact_id", "kind", "key")
 KeyRow = tuple[int, int, int | None, str, str]
-# Keys looked up per query: far below every database's limit on bound parameters.
-LOOKUP_BATCH = 500
 REBUILD_BATCH = 2000
 
 
@@ -244,7 +242,7 @@ def _matches(
 ) -> list[list[Duplicate]]:
     wanted = {key for keys in key_sets for kind, key in keys if kind in CUSTOMER_KINDS}
     holders: dict[Key, list[tuple[int, int | None]]] = defaultdict(list)
-    for batch in _chunks(sorted(wanted), LOOKUP_BATCH):
+    for batch in chunks(sorted(wanted), LOOKUP_BATCH):
         rows = DuplicateKey.objects.filter(
             workspace_id=workspace_id, key__in=batch, kind__in=CUSTOMER_KINDS
         ).values_list("kind", "key", "customer_id", "contact_id")
@@ -301,11 +299,6 @@ def _owner_name(user: User | None) -> str:
     if user is None:
         return str(_("Public pool"))
     return user.get_full_name() or user.username
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @transaction.atomic

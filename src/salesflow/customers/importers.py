@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from salesflow.analytics import aggregates
 from salesflow.core import writes
-from salesflow.core.bulk import db_time, db_zone, insert_rows, reserve_ids
+from salesflow.core.bulk import chunks, db_time, db_zone, insert_rows, reserve_ids
 from salesflow.core.encryption import encrypt
 from salesflow.core.errors import DomainError, FieldError, ValidationFailed
 from salesflow.core.models import Membership, Role
@@ -233,15 +233,16 @@ def customers_by_terms(
     actor: Actor, key: str, texts: set[str], lock: bool
 ) -> dict[str, list[Customer]]:
     """The visible customers whose own name, e-mail address or phone number is one of `texts`,
-    from the search index (one query for the terms, one for the customers)."""
+    from the search index (a query for each LOOKUP_BATCH terms, one for the customers)."""
     texts.discard("")
     if not texts:
         return {}
-    ids = set(
-        visible(SearchTerm, actor)
-        .filter(rank=WHOLE, term__in=texts)
-        .values_list("customer_id", flat=True)
-    )
+    terms = visible(SearchTerm, actor).filter(rank=WHOLE)
+    ids = {
+        customer_id
+        for batch in chunks(sorted(texts))
+        for customer_id in terms.filter(term__in=batch).values_list("customer_id", flat=True)
+    }
     rows = visible(Customer, actor).filter(pk__in=ids)
     if lock:
         rows = rows.select_for_update()
@@ -258,6 +259,8 @@ class Importer:
     entity: str
     # service field name → column key, for the errors the model checks report
     fields: Mapping[str, str] = {}
+    # The tables an import of this kind grows (and whose statistics it keeps up to date).
+    tables: tuple[type[Model], ...] = ()
 
     def __init__(
         self, actor: Actor, match_key: str, on_match: str, *, create_customers: bool = False
@@ -316,6 +319,7 @@ Linked = Customer | NewCustomer
 
 class CustomerImporter(Importer):
     entity = ImportEntity.CUSTOMERS
+    tables = (Customer, Contact, SearchTerm, DuplicateKey)
     fields = {"owner_id": "owner"}
     contact_fields = {name: f"contact_{name}" for name in CONTACT_VALUES} | {
         "custom": "contact_name"
@@ -379,7 +383,8 @@ class CustomerImporter(Importer):
         # of new customers went in with them), and its tier inputs (fit reads the industry,
         # size and region), one pass for the batch.
         duplicates.reindex(outcome.updated)
-        tiers.customers_changed(self.actor, [*outcome.created, *outcome.updated])
+        tiers.customers_changed(self.actor, outcome.created, created=True)
+        tiers.customers_changed(self.actor, outcome.updated)
         return outcome
 
     def _not_duplicates(
@@ -701,6 +706,7 @@ class CustomerLinks:
 
 class ContactImporter(Importer):
     entity = ImportEntity.CONTACTS
+    tables = (Contact, Customer, SearchTerm, DuplicateKey)
     fields = {"customer_id": "customer_id"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -778,7 +784,7 @@ class ContactImporter(Importer):
         customers = {pk_of(customer) for _row, _contact, customer in new}
         customers |= {contact.customer_id for _row, contact, _changes in changed}
         duplicates.reindex(customers)
-        tiers.customers_changed(self.actor, [pk_of(customer) for customer in creating])
+        tiers.customers_changed(self.actor, [pk_of(c) for c in creating], created=True)
 
     def _column(self) -> str:
         return self.match_key if self.match_key in (ID, NAME) else f"{self.match_key}s"
@@ -871,6 +877,7 @@ def write_new_contacts(
 
 class DealImporter(Importer):
     entity = ImportEntity.DEALS
+    tables = (Deal,)
     fields = {
         "customer_id": "customer_id",
         "owner_id": "owner",

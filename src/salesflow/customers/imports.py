@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from salesflow.core import writes
-from salesflow.core.bulk import writing_batches
+from salesflow.core.bulk import refresh_statistics, writing_batches
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
@@ -297,7 +297,7 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             early = [Problem(row, "", "", reason) for row, reason in table.problems]
             stored += _store(job, early, headers, stored)
             counts["failed"] += len(early)
-            for batch in _batches(table.rows, batch_rows):
+            for number, batch in enumerate(_batches(table.rows, batch_rows), start=1):
                 outcome = _run_batch(importer, parse_rows(batch, mapped), job.dry_run)
                 stored += _store(job, outcome.problems, headers, stored)
                 created.extend(outcome.created)
@@ -308,6 +308,11 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
                 counts["failed"] += len({p.row for p in outcome.problems})
                 counts["processed"] += len(batch)
                 _progress(job, **counts)
+                # After the 1st, 2nd, 4th, 8th… batch: whenever the rows written have doubled.
+                if not job.dry_run and number & (number - 1) == 0:
+                    refresh_statistics(importer.tables)
+            if not job.dry_run:
+                refresh_statistics(importer.tables)
     except Exception as crashed:
         _progress(job, status=ImportStatus.FAILED, message=str(crashed)[:2000], **counts)
         raise

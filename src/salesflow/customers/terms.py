@@ -16,9 +16,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
-from pypinyin import lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 
 from salesflow.customers.models import CustomerKind
 
@@ -151,11 +154,32 @@ def _add_words(text: str, units: list[str], syllables: list[str]) -> None:
     syllables.extend(words)
 
 
+class _Converter(DefaultConverter):
+    """pypinyin's own converter, remembering how each toned syllable is written in plain
+    letters: that conversion is half of pypinyin's time on a name otherwise, and a few
+    thousand syllables cover every name. (The default converter's hooks do not read the
+    character, so the syllable alone decides.)"""
+
+    def convert_style(
+        self, han: str, orig_pinyin: str, style: Style, strict: bool, **kwargs: Any
+    ) -> str:
+        return _plain(orig_pinyin, style, strict)
+
+
+_DEFAULT = DefaultConverter()
+_PINYIN = Pinyin(_Converter())
+
+
+@lru_cache(maxsize=8192)
+def _plain(syllable: str, style: Style, strict: bool) -> str:
+    return str(_DEFAULT.convert_style("", syllable, style, strict))
+
+
 def _pinyin(run: str) -> list[str]:
     """One syllable a character; read as a phrase, so 重庆 is chongqing."""
-    syllables = lazy_pinyin(run)
+    syllables = _PINYIN.lazy_pinyin(run)
     if len(syllables) != len(run):  # a character pypinyin does not know stays as written
-        syllables = [lazy_pinyin(c)[0] for c in run]
+        syllables = [_PINYIN.lazy_pinyin(c)[0] for c in run]
     return [s.lower() for s in syllables]
 
 
@@ -200,14 +224,20 @@ def phone_digits(phone: str, region: str = PHONE_REGION) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _phone_digits(phone: str, region: str) -> str:
-    """Remembered, as parsing costs more than anything else about a number: an import reads
-    each row's number once to match it and once more for its search terms. (Called always
-    with both arguments, which the cache would otherwise tell apart.)"""
+def parsed_phone(phone: str, region: str = PHONE_REGION) -> phonenumbers.PhoneNumber | None:
+    """The number as phonenumbers reads it, or None. Remembered, as parsing costs more than
+    anything else about a number: an import reads each row's number for its match key, its
+    duplicate key and its search terms. (Called always with both arguments, which the cache
+    would otherwise tell apart.)"""
     try:
-        number = phonenumbers.parse(phone, region)
+        return phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
-        number = None
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _phone_digits(phone: str, region: str) -> str:
+    number = parsed_phone(phone, region)
     if number is not None and phonenumbers.is_possible_number(number):
         return phonenumbers.national_significant_number(number)
     return "".join(c for c in unicodedata.normalize("NFKC", phone) if c.isdigit())

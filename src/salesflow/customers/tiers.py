@@ -329,9 +329,18 @@ class _Pass:
     inputs: dict[str, Any]
     tier: Case | Value
 
+    # Customers written in this very transaction: no deal can name them yet and no one else
+    # sees them, so their sums stay the zero they were written with and no row is locked.
+    created: bool = False
+
     @classmethod
     def prepare(
-        cls, workspace_id: int, actor: Actor | None, now: datetime.datetime | None
+        cls,
+        workspace_id: int,
+        actor: Actor | None,
+        now: datetime.datetime | None,
+        *,
+        created: bool = False,
     ) -> _Pass:
         zone = ZoneInfo(Workspace.objects.values_list("timezone", flat=True).get(pk=workspace_id))
         settings = TierSettings.objects.filter(workspace_id=workspace_id).first()
@@ -341,16 +350,17 @@ class _Pass:
         )
         open_deals = Deal.objects.filter(stage__kind=StageKind.OPEN, trashed_at__isnull=True)
         weighted = _deal_sum(open_deals, Sum(F("amount") * F("probability")))
+        sums = {
+            "revenue": _deal_sum(won, Sum("amount")),
+            # ×0.01 rather than ÷100: SQLite divides whole numbers without a remainder.
+            "potential": Round(weighted * Value(Decimal("0.01")), DECIMAL_PLACES),
+        }
         return cls(
             workspace_id=workspace_id,
             actor_id=actor.user_id if actor else None,
-            inputs={
-                "revenue": _deal_sum(won, Sum("amount")),
-                # ×0.01 rather than ÷100: SQLite divides whole numbers without a remainder.
-                "potential": Round(weighted * Value(Decimal("0.01")), DECIMAL_PLACES),
-                "fit": _fit(settings),
-            },
+            inputs={**({} if created else sums), "fit": _fit(settings)},
             tier=_tier(rules_of(settings) if settings else []),
+            created=created,
         )
 
     @transaction.atomic
@@ -360,8 +370,12 @@ class _Pass:
         The rows are locked first, so the sums below read every deal committed before the
         lock was granted (PostgreSQL gives each statement a fresh snapshot).
         """
-        list(customers.select_for_update().order_by("pk").values_list("pk", flat=True))
-        customers.update(**self.inputs)
+        if not self.created:
+            list(customers.select_for_update().order_by("pk").values_list("pk", flat=True))
+        # Only the rows whose inputs change are written: most of an import's new customers
+        # (no deals yet) and most customers of a recompute keep theirs.
+        stale = customers.alias(**{f"new_{name}": value for name, value in self.inputs.items()})
+        stale.exclude(**{name: F(f"new_{name}") for name in self.inputs}).update(**self.inputs)
         changed = list(
             customers.annotate(new_tier=self.tier)
             .exclude(tier=F("new_tier"))
@@ -387,14 +401,19 @@ class _Pass:
 
 
 def customers_changed(
-    actor: Actor | None, customer_ids: Iterable[int], now: datetime.datetime | None = None
+    actor: Actor | None,
+    customer_ids: Iterable[int],
+    now: datetime.datetime | None = None,
+    *,
+    created: bool = False,
 ) -> None:
-    """Recompute the inputs and tier of these customers (of the actor's workspace)."""
+    """Recompute the inputs and tier of these customers (of the actor's workspace); `created`:
+    all of them were written in this transaction (an import's new customers)."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
     workspace_id = Customer.objects.filter(pk=ids[0]).values_list("workspace_id", flat=True)
-    prepared = _Pass.prepare(workspace_id.get(), actor, now)
+    prepared = _Pass.prepare(workspace_id.get(), actor, now, created=created)
     prepared.run(Customer.objects.filter(workspace_id=prepared.workspace_id, pk__in=ids))
 
 
