@@ -39,7 +39,7 @@ from salesflow.customers.rowchecks import FieldChecks
 from salesflow.customers.search import CustomerSearch
 from salesflow.customers.services import create_customer, delete_contact, delete_customer
 from salesflow.pipeline.models import Deal
-from tests.conftest import World, make_contact, make_customer
+from tests.conftest import World, make_contact, make_customer, make_world
 from tests.services.support import row_counts
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
@@ -304,6 +304,37 @@ def test_a_row_repeating_a_key_of_the_file_is_not_created_twice(world: World) ->
     job = run(world.admin, upload(world.admin, "a.csv", data))
     assert (job.created, job.failed) == (1, 1)
     assert problems(job)[0][:2] == (3, "Phone")
+
+
+def test_rows_of_one_file_that_are_one_customer_are_not_all_created(world: World) -> None:
+    # Given a file naming 华信钢铁 twice under other phones, two companies sharing an e-mail
+    # address (in other cases), and two people of one name
+    data = (
+        "Name,Kind,Phone,Email\n"
+        "华信钢铁有限公司,company,13800138000,buy@huaxin.cn\n"
+        "华信钢铁,company,13900139000,\n"
+        "远航物流,company,13700137000,ops@yuanhang.cn\n"
+        "远航货运,company,13600136000,OPS@yuanhang.cn\n"
+        "张伟,person,13500135000,\n"
+        "张伟,person,13400134000,\n"
+    ).encode()
+    # When it is imported in one batch
+    job = run(world.admin, upload(world.admin, "a.csv", data))
+    # Then a row sharing the company name or an e-mail address with an earlier row is refused
+    # naming that row; two people of one name are two customers, as by hand
+    assert (job.created, job.failed) == (4, 2)
+    assert [problem[:2] + problem[3:] for problem in problems(job)] == [
+        (3, "Name", "Possible duplicate of row 2 of this file (same name)."),
+        (5, "Name", "Possible duplicate of row 4 of this file (same email)."),
+    ]
+    assert names(world.admin) == ["华信钢铁有限公司", "张伟", "张伟", "远航物流"]
+
+    # When the same rows go into another workspace a batch a row (each row written before the
+    # next is read), the same customers are written: the later rows now meet the customers
+    other = make_world("Other").admin
+    job = run(other, upload(other, "a.csv", data), batch_rows=1)
+    assert (job.created, job.failed) == (4, 2)
+    assert names(other) == names(world.admin)
 
 
 def test_a_rep_imports_only_for_themselves_and_matches_only_what_they_see(world: World) -> None:

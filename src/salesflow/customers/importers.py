@@ -37,7 +37,7 @@ from salesflow.core.models import Membership, Role
 from salesflow.core.scoping import Actor, require_can_own, visible
 from salesflow.customers import duplicates, pool, protected, search, tiers
 from salesflow.customers.columns import CUSTOM_ENTITIES, Column, pool_marker
-from salesflow.customers.duplicate_keys import Candidate, customer_keys
+from salesflow.customers.duplicate_keys import Candidate, Key, KeyKind, customer_keys
 from salesflow.customers.duplicates import find_duplicates_bulk
 from salesflow.customers.importfields import CustomValues, protected_values
 from salesflow.customers.models import (
@@ -329,6 +329,15 @@ class CustomerImporter(Importer):
         super().__init__(*args, **kwargs)
         self.checks = FieldChecks(Customer, NOT_VALIDATED)
         self.contact_custom = CustomValues(self.actor.workspace_id, "contact")
+        # duplicate key → number of the row of this file that creates a customer with it, and
+        # the keys the batch being written added (forgotten if the database refuses it)
+        self.new_keys: dict[Key, int] = {}
+        self.batch_keys: list[Key] = []
+
+    def rolled_back(self) -> None:
+        for key in self.batch_keys:
+            del self.new_keys[key]
+        self.batch_keys = []
 
     def key_of(self, row: Row) -> Any:
         """The row's match key, read once (a phone number's parse is not cheap)."""
@@ -341,6 +350,7 @@ class CustomerImporter(Importer):
 
     def run(self, rows: list[Row], lock: bool) -> Outcome:
         outcome = Outcome()
+        self.batch_keys = []
         wanted = [row for row in rows if row.ok]
         self._match(wanted, lock)
         mapped = rows[0].raw.keys() if rows else set()
@@ -404,9 +414,12 @@ class CustomerImporter(Importer):
         ]
         kept = []
         found = find_duplicates_bulk(self.actor, candidates) if candidates else []
-        for (row, customer, contact), matches in zip(new, found, strict=True):
+        for (row, customer, contact), matches, candidate in zip(
+            new, found, candidates, strict=True
+        ):
             if not matches:
-                kept.append((row, customer, contact))
+                if self._first_of_file(row, candidate.keys):
+                    kept.append((row, customer, contact))
                 continue
             match = matches[0]
             reasons = ", ".join(sorted({str(reason.label) for reason in match.reasons}))
@@ -424,6 +437,24 @@ class CustomerImporter(Importer):
                     % {"owner": match.owner_name, "keys": reasons},
                 )
         return kept
+
+    def _first_of_file(self, row: Row, keys: set[Key]) -> bool:
+        """Whether no earlier row of the file creates a customer sharing a key with this one;
+        a later one is refused naming that row, as a customer already there would be."""
+        earlier = sorted({(self.new_keys[key], key[0]) for key in keys if key in self.new_keys})
+        if earlier:
+            first = earlier[0][0]
+            kinds = sorted({KeyKind(kind).label for number, kind in earlier if number == first})
+            row.fail(
+                "name",
+                _("Possible duplicate of row %(row)d of this file (same %(keys)s).")
+                % {"row": first, "keys": ", ".join(str(kind) for kind in kinds)},
+            )
+            return False
+        for key in keys:
+            self.new_keys[key] = row.number
+            self.batch_keys.append(key)
+        return True
 
     def _new(self, row: Row, owner_id: int | None, values: dict[str, Any]) -> NewCustomer:
         """A new customer of the row's values, checked by the model's field rules and the
