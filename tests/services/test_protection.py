@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from cryptography.fernet import Fernet
@@ -17,7 +18,7 @@ from salesflow.analytics.aggregates import rebuild
 from salesflow.analytics.models import DealFact, StageDaily, StageStay
 from salesflow.core.encryption import UnreadableValue, decrypt, rotate
 from salesflow.core.errors import Forbidden, NotFound, ValidationFailed
-from salesflow.customers import queries, trash
+from salesflow.customers import protected, queries, trash
 from salesflow.customers.locks import lock_customer, unlock_customer
 from salesflow.customers.models import Contact, Customer, SearchTerm
 from salesflow.customers.protected import mask_bank_account, mask_id_number, masked, reveal
@@ -384,6 +385,38 @@ def test_reveal_needs_the_password_and_every_attempt_is_audited(world: World) ->
         ("reveal_refused", world.rep_east.user_id, {"field": "id_number"}),
         ("reveal", world.rep_east.user_id, {"field": "id_number"}),
     ]
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+def test_revealing_pauses_after_five_refused_attempts(world: World) -> None:
+    customer = make_customer(world.rep_east, id_number=ID_NUMBER)
+    rep = world.rep_east
+
+    def attempt(password: str) -> str:
+        try:
+            return reveal(rep, "customer", customer.pk, "id_number", password)
+        except ValidationFailed as refused:
+            return str(refused.errors[0].message)
+
+    # when the rep types five wrong passwords, then the right one
+    wrong = "This is not your password. The attempt was recorded."
+    assert [attempt(f"guess {n}") for n in range(5)] == [wrong] * 5
+    paused = (
+        "Too many refused attempts: revealing is paused for 15 minutes after the last one. "
+        "The attempt was recorded."
+    )
+    # then even the right password is refused, unread, and the attempt recorded
+    assert attempt(PASSWORD) == paused
+    assert [r.action for r in audits(customer)[1:]] == ["reveal_refused"] * 6
+    # a colleague is not paused
+    other = make_customer(world.rep_shanghai, id_number=ID_NUMBER)
+    assert reveal(world.rep_shanghai, "customer", other.pk, "id_number", PASSWORD) == ID_NUMBER
+
+    # when 15 minutes and a second have passed since the last attempt
+    later = timezone.now() + datetime.timedelta(minutes=15, seconds=1)
+    with mock.patch.object(protected.timezone, "now", return_value=later):
+        # then the right password reveals again
+        assert attempt(PASSWORD) == ID_NUMBER
 
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])

@@ -228,8 +228,13 @@ class AuditRecord(AppendOnly):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=now, editable=False)
+    # Looked up by the index below, which starts with it.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="+",
     )
     entity = models.CharField(max_length=40)
     entity_id = models.BigIntegerField()
@@ -239,7 +244,11 @@ class AuditRecord(AppendOnly):
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
-        indexes = [models.Index(fields=["workspace", "entity", "entity_id", "at"])]
+        indexes = [
+            models.Index(fields=["workspace", "entity", "entity_id", "at"]),
+            # a member's recent attempts of one kind (refused reveals)
+            models.Index(fields=["actor", "action", "at"], name="audit_by_actor_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity}#{self.entity_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -1,25 +1,34 @@
 """Protected fields of customers and contacts: written encrypted, read masked, revealed on demand.
 
 Pages, the API and exports show only the mask. Revealing one value asks for the member's
-password again, and every attempt, refused or not, is written to the audit trail.
+password again, and every attempt, refused or not, is written to the audit trail; after
+REVEAL_TRIES refused attempts, revealing pauses for the member.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import writes
 from salesflow.core.encryption import decrypt, encrypt
 from salesflow.core.errors import FieldError, ValidationFailed
+from salesflow.core.models import AuditRecord
 from salesflow.core.scoping import Actor, get_visible
 from salesflow.customers.models import Contact, Customer
+
+# Refused attempts a member may make to reveal within REVEAL_PAUSE: the next is refused without
+# reading its password (and recorded), so a password cannot be guessed here, however fast.
+REVEAL_TRIES = 5
+REVEAL_PAUSE = datetime.timedelta(minutes=15)
 
 
 def mask_id_number(clear: str) -> str:
@@ -115,6 +124,16 @@ REVEAL_KINDS: dict[str, type[Customer] | type[Contact]] = {
 }
 
 
+def _refused_lately(actor: Actor) -> int:
+    """The member's refused attempts to reveal in this workspace within the last REVEAL_PAUSE."""
+    return AuditRecord.objects.filter(
+        actor_id=actor.user_id,
+        action="reveal_refused",
+        at__gte=timezone.now() - REVEAL_PAUSE,
+        workspace_id=actor.workspace_id,
+    ).count()
+
+
 def reveal(actor: Actor, kind: str, pk: int, field: str, password: str | None) -> str:
     """The clear value of one protected field, for a member who has just typed their password.
 
@@ -130,14 +149,20 @@ def reveal(actor: Actor, kind: str, pk: int, field: str, password: str | None) -
             "field",
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(protected_of(model))},
         )
-    if not password or not actor.user.check_password(password):
+    paused = _refused_lately(actor) >= REVEAL_TRIES
+    if paused or not password or not actor.user.check_password(password):
         with transaction.atomic():
             writes.audit(actor, obj, "reveal_refused", {"field": field})
-        message = (
-            _("Enter your password to see this value.")
-            if not password
-            else _("This is not your password. The attempt was recorded.")
-        )
+        message: str | Promise
+        if paused:
+            message = _(
+                "Too many refused attempts: revealing is paused for %(minutes)d minutes after "
+                "the last one. The attempt was recorded."
+            ) % {"minutes": REVEAL_PAUSE.seconds // 60}
+        elif not password:
+            message = _("Enter your password to see this value.")
+        else:
+            message = _("This is not your password. The attempt was recorded.")
         raise ValidationFailed.one("password", message)
     with transaction.atomic():
         writes.audit(actor, obj, "reveal", {"field": field})
