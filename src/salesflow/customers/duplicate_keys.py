@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import phonenumbers
 from django.db import models
@@ -151,6 +151,8 @@ class Candidate:
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def keys(self) -> set[Key]:
+        """Read once: an import asks for them to look the candidate up and again to compare it
+        with the file's earlier rows."""
         return customer_keys(kind=self.kind, name=self.name, phones=self.phones, emails=self.emails)

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from salesflow.core.bulk import LOOKUP_BATCH, bulk_writing, chunks, insert_rows
+from salesflow.core.bulk import bulk_writing, chunks, insert_rows
 from salesflow.core.errors import DomainError, ValidationFailed
 from salesflow.core.progress import Progress
 from salesflow.core.scoping import Actor, require_manager, visible
@@ -242,7 +242,7 @@ def _matches(
 ) -> list[list[Duplicate]]:
     wanted = {key for keys in key_sets for kind, key in keys if kind in CUSTOMER_KINDS}
     holders: dict[Key, list[tuple[int, int | None]]] = defaultdict(list)
-    for batch in chunks(sorted(wanted), LOOKUP_BATCH):
+    for batch in chunks(sorted(wanted)):
         rows = DuplicateKey.objects.filter(
             workspace_id=workspace_id, key__in=batch, kind__in=CUSTOMER_KINDS
         ).values_list("kind", "key", "customer_id", "contact_id")

@@ -444,11 +444,13 @@ class CustomerImporter(Importer):
         earlier = sorted({(self.new_keys[key], key[0]) for key in keys if key in self.new_keys})
         if earlier:
             first = earlier[0][0]
-            kinds = sorted({KeyKind(kind).label for number, kind in earlier if number == first})
+            kinds = sorted(
+                {str(KeyKind(kind).label) for number, kind in earlier if number == first}
+            )
             row.fail(
                 "name",
                 _("Possible duplicate of row %(row)d of this file (same %(keys)s).")
-                % {"row": first, "keys": ", ".join(str(kind) for kind in kinds)},
+                % {"row": first, "keys": ", ".join(kinds)},
             )
             return False
         for key in keys:
