@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from salesflow.analytics import montecarlo
 from salesflow.pipeline.models import Stage
 from salesflow.pipeline.services.deals import close_deal, move_deal, reopen_deal, update_deal
 from tests.conftest import World, make_customer, make_deal
@@ -109,3 +110,31 @@ def open_pipeline(free_world: World, clock: Clock) -> World:
     make_deal(world.rep_west, name="S", amount=Decimal(9000),
               expected_close_date=datetime.date(2026, 5, 1))  # fmt: skip
     return world
+
+
+def many_open_deals(world: World) -> None:
+    """36 more open deals beside the 3 of `history`: amounts 120 to 7,120, some with their own
+    probability, some without an amount, and a quarter in the stage without history (S3) with
+    an expected close date in April or May."""
+    s = world.open_stages()
+    reps = [world.rep_west, world.rep_east]
+    customers = [make_customer(world.admin, name=f"Many {n}", owner_id=rep.user_id)
+                 for n, rep in enumerate(reps)]  # fmt: skip
+    for n in range(36):
+        data: dict[str, object] = {
+            "amount": Decimal(120 + 200 * n) if n % 9 else None,
+            "stage_id": (s[3] if n % 4 == 0 else s[n % 3]).pk,
+            "expected_close_date": datetime.date(2026, 4 + n % 2, 5 + n % 20),
+        }
+        if n % 5 == 0:
+            data["probability"] = 15 + n
+        make_deal(reps[n % 2], customers[n % 2], **data)
+
+
+def draw_five_largest(monkeypatch: pytest.MonkeyPatch, runs: int, *, any_error: bool) -> None:
+    """A Monte Carlo budget that draws the 5 largest deals one by one and sums the others,
+    whatever the estimated error of the sum if `any_error` (else under the real limit)."""
+    monkeypatch.setattr(montecarlo, "ALL_EXACT_CELLS", 0)
+    monkeypatch.setattr(montecarlo, "EXACT_CELLS", 5 * runs)
+    if any_error:
+        monkeypatch.setattr(montecarlo, "MAX_AGGREGATE_ERROR", 1.0)

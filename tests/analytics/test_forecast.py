@@ -9,11 +9,13 @@ from fractions import Fraction
 
 import pytest
 
-from salesflow.analytics import forecast
+from salesflow.analytics import forecast, montecarlo
 from salesflow.analytics.queries import Cut
 from salesflow.analytics.services import adjust_forecast
 from salesflow.core.errors import Forbidden
 from salesflow.core.scoping import Actor
+from salesflow.pipeline.models import Deal
+from tests.analytics.histories import draw_five_largest, many_open_deals
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +138,66 @@ def test_monte_carlo_mean_is_close_to_the_weighted_forecast(open_pipeline: World
     # and the same seed gives the same answer
     again = forecast.monte_carlo_forecast(open_pipeline.admin, period, today=today, seed=7)
     assert again.forecast == result.forecast
+
+
+def days_from(today: datetime.date, day: datetime.date | None) -> int | None:
+    return None if day is None else (day - today).days
+
+
+def expected_simulation(
+    world: World, cut: Cut, today: datetime.date, *, largest: int, seed: int, runs: int
+) -> montecarlo.Forecast:
+    """The simulation of the open deals read one by one: the `largest` drawn each (in the order
+    of their amounts, or of their ids when that is all of them), the rest grouped in Python."""
+    stages = list(world.open_stages())
+    index = {s.pk: i for i, s in enumerate(stages)}
+    rows = list(Deal.objects.filter(pipeline_id=cut.pipeline_id, stage__kind="open").order_by("pk"))
+    if largest < len(rows):  # largest first, as the database sorts them
+        rows.sort(key=lambda d: -(d.amount if d.amount is not None else -1))
+    deals = [
+        montecarlo.OpenDeal(amount=d.amount, probability=d.probability, stage=index[d.stage_id],
+                            expected_in_days=days_from(today, d.expected_close_date))
+        for d in rows
+    ]  # fmt: skip
+    histograms = forecast.close_day_histograms(world.admin, cut, stages, today)
+    periods = [(0, 20), (21, 51)]  # the rest of April and May, from 10 April
+    rest = montecarlo.group_deals(deals[largest:], histograms) if largest < len(deals) else []
+    return montecarlo.simulate_forecast(
+        deals[:largest], histograms, periods, seed=seed, runs=runs, rest=rest
+    )
+
+
+@pytest.mark.parametrize(
+    ("any_error", "largest", "aggregated"),
+    [
+        # the 34 others summed per group in SQL (less the 5 largest) to the same sums of powers
+        # as the deals read one by one and grouped in Python: the same draws, to the cent
+        pytest.param(True, 5, 34, id="summed"),
+        # under the real limit 34 deals are too few to draw as one sum within a tenth of a
+        # point: every deal is drawn
+        pytest.param(False, 39, 0, id="too few to sum"),
+    ],
+)
+def test_a_large_pipeline_sums_its_smaller_deals_in_the_database(
+    history: World, monkeypatch: pytest.MonkeyPatch, any_error: bool, largest: int,
+    aggregated: int,
+) -> None:  # fmt: skip
+    # given 39 open deals, and a simulation budget that draws only the 5 largest one by one
+    many_open_deals(history)
+    runs = 2000
+    draw_five_largest(monkeypatch, runs, any_error=any_error)
+    today = datetime.date(2026, 4, 10)
+    cut = Cut(history.pipeline.pk, datetime.date(2026, 4, 1), datetime.date(2026, 5, 31))
+
+    # when the Monte Carlo forecast is computed
+    result = forecast.monte_carlo_forecast(history.admin, cut, runs=runs, seed=3, today=today)
+
+    # then it is the simulation of the deals read one by one, drawn as the budget says
+    expected = expected_simulation(history, cut, today, largest=largest, seed=3, runs=runs)
+    assert result.forecast is not None
+    assert result.deals == 39
+    assert result.forecast.aggregated == expected.aggregated == aggregated
+    assert result.forecast.aggregate_error == pytest.approx(expected.aggregate_error)
+    for ours, theirs in zip(result.forecast.periods, expected.periods, strict=True):
+        for name in ("p10", "p50", "p90", "mean"):
+            assert abs(getattr(ours.won, name) - getattr(theirs.won, name)) <= Decimal("0.01")

@@ -6,9 +6,21 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 
-from salesflow.analytics.montecarlo import OpenDeal, Spread, simulate_forecast
+from salesflow.analytics.montecarlo import (
+    ALL_EXACT_CELLS,
+    EXACT_CELLS,
+    MAX_AGGREGATE_ERROR,
+    DealGroup,
+    OpenDeal,
+    Spread,
+    aggregate_error,
+    exact_deals,
+    group_deals,
+    simulate_forecast,
+)
 from salesflow.core.errors import ValidationFailed
 
 NEXT_TWO_MONTHS = [(0, 30), (31, 60)]
@@ -206,6 +218,89 @@ def test_float_amounts_come_back_as_money() -> None:
     assert str(forecast.total.p50) == "1234.50"
 
 
+def lognormal_deals(count: int, seed: int) -> list[OpenDeal]:
+    """Amounts spread as real pipelines' are (a few large deals, many small), in five stages."""
+    rng = np.random.default_rng(seed)
+    amounts = np.round(rng.choice([20e3, 80e3, 450e3], count) * rng.lognormal(0, 0.7, count), -2)
+    chances = rng.choice([10, 20, 40, 60, 80], count)
+    stages = rng.integers(0, 5, count)
+    return [
+        OpenDeal(amount=Decimal(int(a)), probability=int(p), stage=int(s))
+        for a, p, s in zip(amounts, chances, stages, strict=True)
+    ]
+
+
+FIVE_STAGES = [[(3 + 9 * stage, 2), (20 + 11 * stage, 3), (70, 1)] for stage in range(5)]
+
+
+def test_a_large_pipeline_drawn_partly_in_aggregate_agrees_with_drawing_every_deal() -> None:
+    # given 5,000 deals, and the same deals split into the 100 largest and the rest in groups
+    deals = lognormal_deals(5000, seed=3)
+    largest = sorted(deals, key=lambda deal: -(deal.amount or 0))
+    top, rest = largest[:100], group_deals(largest[100:], FIVE_STAGES)
+    runs = 4000
+
+    # when both are simulated over the next two months
+    every = simulate_forecast(deals, FIVE_STAGES, NEXT_TWO_MONTHS, seed=1, runs=runs)
+    part = simulate_forecast(top, FIVE_STAGES, NEXT_TWO_MONTHS, seed=2, runs=runs, rest=rest)
+
+    # then the aggregate part is said, its estimated error is below a tenth of a point,
+    # and each figure's P10, P50, P90 and mean agree within 5 standard errors of a difference
+    # of two independent estimates from `runs` runs (the spread is near normal: a quantile's
+    # standard error is sqrt(p (1 − p) / runs) / density, the density at P50 about
+    # 1 / (σ √(2π)) and at P10 and P90 about 0.175 / σ, with σ ≈ (P90 − P10) / 2.563)
+    assert part.aggregated == 4900
+    assert part.aggregate_error < MAX_AGGREGATE_ERROR
+    pairs = [
+        (ours.won, theirs.won) for ours, theirs in zip(part.periods, every.periods, strict=True)
+    ]
+    for mine, other in [*pairs, (part.total, every.total)]:
+        sigma = float(other.p90 - other.p10) / 2.563
+        density = {0.1: 0.175 / sigma, 0.5: 0.399 / sigma, 0.9: 0.175 / sigma}
+        for p, a, b in [(0.1, mine.p10, other.p10), (0.5, mine.p50, other.p50),
+                        (0.9, mine.p90, other.p90)]:  # fmt: skip
+            error = math.sqrt(p * (1 - p) / runs) / density[p]
+            assert abs(float(a - b)) < 5 * math.sqrt(2) * error
+        assert abs(float(mine.mean - other.mean)) < 5 * math.sqrt(2) * sigma / math.sqrt(runs)
+
+
+def test_the_aggregate_part_has_the_mean_and_spread_of_its_deals() -> None:
+    # given 3,000 deals in aggregate only, all in one stage whose deals close inside the period
+    deals = [OpenDeal(amount=Decimal(100 + n % 900), probability=10 + n % 70, stage=0)
+             for n in range(3000)]  # fmt: skip
+    runs = 40_000
+
+    # when they are simulated
+    result = simulate_forecast([], [[(5, 1)]], [(0, 30)], seed=6, runs=runs,
+                               rest=group_deals(deals, [[(5, 1)]]))  # fmt: skip
+
+    # then the mean is Σ a p within 5 standard errors, and P90 − P10 is 2.563 standard
+    # deviations of the sum (sqrt Σ a² p (1 − p)) within 3 %
+    mean = sum(float(d.amount or 0) * d.probability / 100 for d in deals)
+    variance = sum(float(d.amount or 0) ** 2 * d.probability / 100 * (1 - d.probability / 100)
+                   for d in deals)  # fmt: skip
+    sigma = math.sqrt(variance)
+    assert abs(float(result.total.mean) - mean) < 5 * sigma / math.sqrt(runs)
+    assert float(result.total.p90 - result.total.p10) == pytest.approx(2.563 * sigma, rel=0.03)
+    assert result.aggregated == 3000
+
+
+def test_only_many_small_deals_are_drawn_in_aggregate() -> None:
+    # given a pipeline's deals as groups: 20,000 deals of about the same size, and 3 deals
+    many = group_deals(lognormal_deals(20_000, seed=8), FIVE_STAGES)
+    few = group_deals(lognormal_deals(3, seed=8), FIVE_STAGES)
+
+    # then the many are estimated to move a percentile by far less than a tenth of a point,
+    # the few by more: they must be drawn one by one
+    assert aggregate_error(many, FIVE_STAGES, NEXT_TWO_MONTHS) < MAX_AGGREGATE_ERROR / 10
+    assert aggregate_error(few, FIVE_STAGES, NEXT_TWO_MONTHS) > MAX_AGGREGATE_ERROR
+
+    # and every deal is drawn while deals × runs stays within the budget; beyond, the largest
+    assert exact_deals(ALL_EXACT_CELLS // 10_000, 10_000) == ALL_EXACT_CELLS // 10_000
+    assert exact_deals(ALL_EXACT_CELLS // 10_000 + 1, 10_000) == EXACT_CELLS // 10_000
+    assert exact_deals(10**9, 10**9) == 1
+
+
 GOOD: dict[str, Any] = {
     "deals": [OpenDeal(amount=Decimal(100), probability=50, stage=0)],
     "close_days": [[(10, 1)]],
@@ -259,6 +354,18 @@ GOOD: dict[str, Any] = {
             "close_days.0",
             "A count of deals cannot be negative.",
             id="negative count in a histogram",
+        ),
+        pytest.param(
+            {"rest": [DealGroup(10, 0, None, 1, Decimal(-5), 25.0, -125.0, 625.0)]},
+            "rest.0.amount",
+            "Enter an amount of zero or more.",
+            id="negative amount in a group",
+        ),
+        pytest.param(
+            {"rest": [DealGroup(10, 3, None, 1, Decimal(5), 25.0, 125.0, 625.0)]},
+            "rest.0.stage",
+            "This stage has no close-day histogram.",
+            id="group in a stage without a histogram",
         ),
         pytest.param({"runs": 0}, "runs", "Run the simulation at least once.", id="no runs"),
         pytest.param(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from salesflow.analytics.models import ForecastAdjustment
+from tests.analytics.histories import draw_five_largest, many_open_deals
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,22 @@ def test_bottlenecks_answer_a_list(open_pipeline: World, api_as) -> None:
     response = api_as(open_pipeline.boss).get(f"/analytics/bottlenecks?{APRIL}")
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_the_smaller_deals_drawn_in_aggregate_are_counted(
+    history: World, api_as, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given 39 open deals and a budget that draws the 5 largest one by one
+    many_open_deals(history)
+    draw_five_largest(monkeypatch, 2000, any_error=True)
+
+    # when the admin asks for the forecast of April and May
+    response = api_as(history.admin).get(
+        "/analytics/forecast?first_day=2026-04-01&last_day=2026-05-31&runs=2000"
+    )
+
+    # then the simulation says 34 of the 39 deals were drawn in aggregate, with its estimate
+    assert response.status_code == 200, response.json()
+    simulation = response.json()["monte_carlo"]
+    assert (simulation["deals"], simulation["aggregated_deals"]) == (39, 34)
+    assert 0 < simulation["aggregate_error"] <= 1.0

@@ -18,7 +18,7 @@ from salesflow.analytics.bottlenecks import Thresholds
 from salesflow.analytics.models import ForecastAdjustment
 from salesflow.analytics.queries import Cut
 from salesflow.pipeline.services.deals import move_deal
-from tests.analytics.histories import Clock
+from tests.analytics.histories import Clock, draw_five_largest, many_open_deals
 from tests.conftest import World, make_deal
 from tests.web.test_analytics_pages import rows_by_name, signed_in, tables
 
@@ -536,3 +536,30 @@ def test_bottlenecks_page_is_a_tab_and_swaps_like_the_others(leaking: World) -> 
     response = signed_in(leaking.rep_west).get("/analytics/bottlenecks/", MARCH)
     assert response.status_code == 200
     assert 'name="owner"' not in response.text
+
+
+def test_the_page_says_when_smaller_deals_are_drawn_in_aggregate(
+    history: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given 39 open deals and a budget that draws the 5 largest one by one (the clock stands on
+    # 3 April)
+    many_open_deals(history)
+    draw_five_largest(monkeypatch, forecast_views.SIMULATION_RUNS, any_error=True)
+
+    # when the admin opens the forecast of April and May
+    response = signed_in(history.admin).get(
+        "/analytics/forecast/", {"first_day": "2026-04-01", "last_day": "2026-05-31"}
+    )
+
+    # then the note under the chart says how many were drawn in aggregate, and the estimate
+    assert response.status_code == 200
+    result = forecast.monte_carlo_forecast(
+        history.admin,
+        Cut(history.pipeline.pk, datetime.date(2026, 4, 1), datetime.date(2026, 5, 31)),
+    )
+    assert result.forecast is not None
+    points = f"{max(result.forecast.aggregate_error * 100, 0.01):.2f}"
+    assert (
+        "The 34 smaller deals are drawn in aggregate, with the mean, spread and skew of their "
+        f"sum: estimated to move no percentile by more than {points} percentile points."
+    ) in response.text

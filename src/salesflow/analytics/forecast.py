@@ -15,7 +15,20 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from salesflow.analytics import montecarlo
@@ -260,26 +273,122 @@ def monte_carlo_forecast(
     seed: int = 1,
     today: datetime.date | None = None,
 ) -> MonteCarloForecast:
-    """P10 / P50 / P90 of the amount won per month of the period (its past part is skipped)."""
+    """P10 / P50 / P90 of the amount won per month of the period (its past part is skipped).
+
+    The deals are summed per group in SQL; only those `montecarlo.exact_deals` draws one by one
+    (the largest) are read row by row, unless drawing the rest in aggregate would be too coarse
+    (`montecarlo.MAX_AGGREGATE_ERROR`), and then all are.
+    """
     today = today or timezone.localdate()
     months = months_of(max(cut.first_day, today), cut.last_day)
     stages = [s for s in pipeline_stages(actor, cut.pipeline_id) if s.kind == StageKind.OPEN]
     index = {s.pk: i for i, s in enumerate(stages)}
     histograms = close_day_histograms(actor, cut, stages, today)
-    deals = [
-        montecarlo.OpenDeal(
-            amount=amount,
-            probability=probability,
-            stage=index[stage_id],
-            expected_in_days=(close - today).days if close else None,
-        )
-        for amount, probability, stage_id, close in open_deals(actor, cut).values_list(
-            "amount", "probability", "stage_id", "expected_close_date"
-        )
-        if stage_id in index
-    ]
+    without_history = [s.pk for s, histogram in zip(stages, histograms, strict=True)
+                       if not histogram]  # fmt: skip
+    deals = open_deals(actor, cut).filter(stage_id__in=index)
+    groups = _deal_groups(deals, without_history)
+    count = sum(group["count"] for group in groups)
     if not months:
-        return MonteCarloForecast([], None, len(deals))
+        return MonteCarloForecast([], None, count)
     periods = [((first - today).days, (last - today).days) for first, last in months]
-    forecast = montecarlo.simulate_forecast(deals, histograms, periods, seed=seed, runs=runs)
-    return MonteCarloForecast(months, forecast, len(deals))
+
+    def drawn(rows: QuerySet[Deal]) -> list[montecarlo.OpenDeal]:
+        return [
+            montecarlo.OpenDeal(
+                amount=amount,
+                probability=probability,
+                stage=index[stage_id],
+                expected_in_days=(close - today).days if close else None,
+            )
+            for amount, probability, stage_id, close in rows.values_list(
+                "amount", "probability", "stage_id", "expected_close_date"
+            )
+        ]
+
+    largest = montecarlo.exact_deals(count, runs)
+    exact: list[montecarlo.OpenDeal] | None = None
+    rest: list[montecarlo.DealGroup] = []
+    if largest < count:
+        top = drawn(deals.order_by(F("amount").desc(nulls_last=True), "pk")[:largest])
+        rest = _without(groups, top, index, without_history, today)
+        if montecarlo.aggregate_error(rest, histograms, periods) <= montecarlo.MAX_AGGREGATE_ERROR:
+            exact = top
+        else:
+            rest = []
+    if exact is None:
+        exact = drawn(deals.order_by("pk"))
+    forecast = montecarlo.simulate_forecast(
+        exact, histograms, periods, seed=seed, runs=runs, rest=rest
+    )
+    return MonteCarloForecast(months, forecast, count)
+
+
+def _deal_groups(deals: QuerySet[Deal], without_history: list[int]) -> list[dict[str, Any]]:
+    """The deals summed per stage, probability and (in a stage without history, where the
+    simulation reads it) expected close date: count, Σ amount, Σ amount², Σ amount³, Σ amount⁴."""
+    value = Cast("amount", FloatField())
+    return list(
+        deals.annotate(
+            close=Case(
+                When(stage_id__in=without_history, then=F("expected_close_date")),
+                default=None,
+                output_field=DateField(),
+            ),
+        )
+        .values("stage_id", "probability", "close")
+        .annotate(
+            count=Count("*"),
+            total=Sum("amount"),
+            squares=Sum(value * value),
+            cubes=Sum(value * value * value),
+            fourth_powers=Sum(value * value * value * value),
+        )
+        .order_by()
+    )
+
+
+def _without(
+    groups: list[dict[str, Any]],
+    drawn: list[montecarlo.OpenDeal],
+    index: dict[int, int],
+    without_history: list[int],
+    today: datetime.date,
+) -> list[montecarlo.DealGroup]:
+    """The groups less the deals drawn one by one (each taken out of the group it is in)."""
+
+    def day(close: datetime.date | None) -> int | None:
+        return (close - today).days if close else None
+
+    sums = {
+        (index[g["stage_id"]], g["probability"], day(g["close"])): [
+            g["count"], g["total"] or Decimal(0),
+            *(float(g[name] or 0) for name in ("squares", "cubes", "fourth_powers")),
+        ]
+        for g in groups
+    }  # fmt: skip
+    stages_without = {index[pk] for pk in without_history}
+    for deal in drawn:
+        key = (deal.stage, deal.probability,
+               deal.expected_in_days if deal.stage in stages_without else None)  # fmt: skip
+        amount = Decimal(deal.amount or 0)
+        value = float(amount)
+        cell = sums[key]
+        cell[0] -= 1
+        cell[1] -= amount
+        for power in (2, 3, 4):
+            cell[power] = max(0.0, cell[power] - value**power)
+    return [
+        montecarlo.DealGroup(
+            stage=stage,
+            probability=probability,
+            expected_in_days=days,
+            count=cell[0],
+            amount=cell[1],
+            squares=cell[2],
+            cubes=cell[3],
+            fourth_powers=cell[4],
+        )
+        for (stage, probability, days), cell in sums.items()
+        if cell[0]
+    ]

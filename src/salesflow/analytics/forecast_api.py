@@ -69,6 +69,14 @@ class MonteCarloOut(Schema):
     runs: int
     seed: int
     deals: int = Field(description="Open deals simulated.")
+    aggregated_deals: int = Field(
+        description="Of them, the smaller deals drawn in aggregate: each figure draws their sum "
+        "from a distribution with its mean, variance and skewness (docs/analytics.md)."
+    )
+    aggregate_error: float = Field(
+        description="Estimated largest shift, as a share (0.001 is a tenth of a percentile "
+        "point), that the aggregate draw may cause in the rank of any percentile reported."
+    )
     months: list[MonthOut]
     total: WonSpreadOut
 
@@ -161,6 +169,8 @@ def read_forecast(
             "runs": result.runs,
             "seed": result.seed,
             "deals": simulated.deals,
+            "aggregated_deals": result.aggregated,
+            "aggregate_error": result.aggregate_error,
             "months": [
                 {"first_day": first, "last_day": last, "won": period.won}
                 for (first, last), period in zip(simulated.months, result.periods, strict=True)

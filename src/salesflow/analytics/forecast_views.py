@@ -421,6 +421,19 @@ def _categories_context(
     }
 
 
+def _aggregate_note(result: montecarlo.Forecast | None) -> dict[str, str]:
+    """How many deals the simulation drew in aggregate, and its estimated error in points."""
+    if result is None or not result.aggregated:
+        return {}
+    return {
+        "aggregated": exports.count(result.aggregated).text,
+        # at least the second decimal's 1, so that a tiny estimate never reads "0.00"
+        "aggregate_error": formats.number_format(
+            max(result.aggregate_error * 100, 0.01), decimal_pos=2, use_l10n=True
+        ),
+    }
+
+
 def _forecast_page(
     request: PageRequest, looked: Looked, bound: AdjustForm | None = None, *, status: int = 200
 ) -> HttpResponse:
@@ -459,6 +472,7 @@ def _forecast_page(
         "chart": simulation_chart(simulated, monthly, currency),
         "simulated": simulated,
         "runs": exports.count(SIMULATION_RUNS).text,
+        **_aggregate_note(simulated.forecast),
         "simulated_from": (
             formats.date_format(today, "SHORT_DATE_FORMAT") if cut.first_day < today else ""
         ),
