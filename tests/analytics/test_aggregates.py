@@ -22,9 +22,12 @@ from salesflow.analytics.models import (
     StageMonthly,
     StageStay,
     StayMonthly,
+    WorkspaceStayDaily,
+    WorkspaceStayMonthly,
 )
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import Workspace
+from salesflow.core.scoping import visible
 from salesflow.customers.services import update_customer
 from salesflow.pipeline.models import Deal, Stage, StageChange
 from salesflow.pipeline.services import deals as deal_services
@@ -64,6 +67,16 @@ def snapshot(workspace_id: int) -> dict[str, set[tuple[Any, ...]]]:
         "monthly stays": set(
             StayMonthly.objects.filter(workspace_id=workspace_id).values_list(
                 "pipeline_id", "month", "stage_id", "days", "owner_id", "stays"
+            )
+        ),
+        "workspace stays": set(
+            WorkspaceStayDaily.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "day", "stage_id", "days", "stays"
+            )
+        ),
+        "workspace monthly stays": set(
+            WorkspaceStayMonthly.objects.filter(workspace_id=workspace_id).values_list(
+                "pipeline_id", "month", "stage_id", "days", "stays"
             )
         ),
         "cohorts": set(
@@ -186,6 +199,15 @@ def test_a_move_counts_an_entry_and_ends_a_stay(
     )
     stay = StageStay.objects.get(stage=stages[0])
     assert (stay.day, stay.days, stay.stays) == (datetime.date(2026, 3, 4), 2, 1)
+    # and so do the workspace's stays, per day and per month, which only an admin may read
+    total = WorkspaceStayDaily.objects.get(stage=stages[0])
+    assert (total.day, total.days, total.stays) == (datetime.date(2026, 3, 4), 2, 1)
+    month = WorkspaceStayMonthly.objects.get(stage=stages[0])
+    assert (month.month, month.days, month.stays) == (datetime.date(2026, 3, 1), 2, 1)
+    assert visible(WorkspaceStayDaily, world.admin).count() == 1
+    for reader in (world.boss, world.rep_east):  # the boss manages the whole team tree
+        assert not visible(WorkspaceStayDaily, reader).exists()
+        assert not visible(WorkspaceStayMonthly, reader).exists()
     # and the deal has passed the skipped stage: its furthest stage is the third
     fact = DealFact.objects.get(deal=deal)
     assert (fact.furthest_stage_id, fact.outcome, fact.closed_on) == (stages[2].pk, "open", None)

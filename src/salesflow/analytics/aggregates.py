@@ -28,6 +28,8 @@ from salesflow.analytics.models import (
     StageMonthly,
     StageStay,
     StayMonthly,
+    WorkspaceStayDaily,
+    WorkspaceStayMonthly,
 )
 from salesflow.core.models import Workspace
 from salesflow.core.progress import Progress
@@ -108,6 +110,9 @@ MONTHLY_ENTRY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "owner_
 MONTHLY_STAY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "days", "owner_id")
 OUTCOME_KEY = ("workspace_id", "pipeline_id", "month", "outcome", "cycle_days", "owner_id")
 COHORT_KEY = ("workspace_id", "pipeline_id", "month", "furthest_stage_id", "outcome", "owner_id")
+# The stays added up over owners and customer columns, for the readers who see every owner.
+WORKSPACE_STAY_KEY = ("workspace_id", "pipeline_id", "day", "stage_id", "days")
+WORKSPACE_MONTHLY_STAY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "days")
 
 
 def _month(day: datetime.date) -> datetime.date:
@@ -147,9 +152,11 @@ def _apply_flows(
     monthly: bool = True,
 ) -> None:
     """Add a deal's entries and stays to the daily counts and (unless only the customer columns
-    of the key changed, which the monthly counts do not hold) to the monthly ones."""
+    of the key changed, which neither the monthly counts nor the workspace's stays hold) to the
+    monthly ones and the workspace's."""
     monthly_entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     monthly_stays: dict[tuple[Any, ...], int] = defaultdict(int)
+    workspace_stays: dict[tuple[Any, ...], int] = defaultdict(int)
     for key, (count, amount) in entries.items():
         _bump(StageDaily, dict(zip(ENTRY_KEY, key, strict=True)), {"entered": count,
               "entered_amount": amount})  # fmt: skip
@@ -161,6 +168,7 @@ def _apply_flows(
         _bump(StageStay, dict(zip(STAY_KEY, key, strict=True)), {"stays": count})
         workspace_id, pipeline_id, day, stage_id, owner_id, *_, days = key
         monthly_stays[(workspace_id, pipeline_id, _month(day), stage_id, days, owner_id)] += count
+        workspace_stays[(workspace_id, pipeline_id, day, stage_id, days)] += count
     if not monthly:
         return
     for key, (count, amount) in monthly_entries.items():
@@ -168,6 +176,14 @@ def _apply_flows(
               {"entered": count, "entered_amount": amount})  # fmt: skip
     for key, count in monthly_stays.items():
         _bump(StayMonthly, dict(zip(MONTHLY_STAY_KEY, key, strict=True)), {"stays": count})
+    workspace_monthly: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, count in workspace_stays.items():
+        _bump(WorkspaceStayDaily, dict(zip(WORKSPACE_STAY_KEY, key, strict=True)), {"stays": count})
+        workspace_id, pipeline_id, day, stage_id, days = key
+        workspace_monthly[(workspace_id, pipeline_id, _month(day), stage_id, days)] += count
+    for key, count in workspace_monthly.items():
+        _bump(WorkspaceStayMonthly, dict(zip(WORKSPACE_MONTHLY_STAY_KEY, key, strict=True)),
+              {"stays": count})  # fmt: skip
 
 
 def _regroup(workspace_id: int, deal_id: int, old: Dimensions, new: Dimensions) -> None:
@@ -556,7 +572,15 @@ def _month_sql(column: str) -> str:
     return f"DATE({column}, 'start of month')"
 
 
-MONTHLY = (CohortMonthly, StageMonthly, StayMonthly, OutcomeMonthly)
+# Everything `roll_up` writes from the daily counts and the deal facts.
+MONTHLY = (
+    CohortMonthly,
+    StageMonthly,
+    StayMonthly,
+    OutcomeMonthly,
+    WorkspaceStayDaily,
+    WorkspaceStayMonthly,
+)
 
 
 def _roll_up_cohorts(workspace_id: int, pipeline_id: int | None = None) -> None:
@@ -593,17 +617,23 @@ def roll_up(workspace_id: int) -> None:
             """,
             [workspace_id],
         )
-        cursor.execute(
-            f"""
-            INSERT INTO {_table(StayMonthly)}
-                ({", ".join(name(c) for c in MONTHLY_STAY_KEY)}, stays)
-            SELECT workspace_id, pipeline_id, {_month_sql("day")}, stage_id, days, owner_id,
-                   SUM(stays)
-            FROM {_table(StageStay)} WHERE workspace_id = %s
-            GROUP BY 1, 2, 3, 4, 5, 6
-            """,
-            [workspace_id],
+        stay_roll_ups = (
+            (StayMonthly, MONTHLY_STAY_KEY, StageStay, _month_sql("day"), "owner_id"),
+            (WorkspaceStayDaily, WORKSPACE_STAY_KEY, StageStay, "day", ""),
+            (WorkspaceStayMonthly, WORKSPACE_MONTHLY_STAY_KEY, StayMonthly, "month", ""),
         )
+        for target, key, source, when, owner in stay_roll_ups:
+            columns = (
+                f"workspace_id, pipeline_id, {when}, stage_id, days{', ' if owner else ''}{owner}"
+            )
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(target)} ({", ".join(name(c) for c in key)}, stays)
+                SELECT {columns}, SUM(stays) FROM {_table(source)} WHERE workspace_id = %s
+                GROUP BY {", ".join(str(n) for n in range(1, len(key) + 1))}
+                """,
+                [workspace_id],
+            )
         cursor.execute(
             f"""
             INSERT INTO {_table(OutcomeMonthly)}

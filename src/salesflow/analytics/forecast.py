@@ -32,8 +32,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from salesflow.analytics import montecarlo
-from salesflow.analytics.models import DealFact, ForecastAdjustment, StageStay, StayMonthly
-from salesflow.analytics.queries import Cut, _scoped, in_period, pipeline_stages, ratio
+from salesflow.analytics.models import DealFact, ForecastAdjustment
+from salesflow.analytics.queries import (
+    Cut,
+    _scoped,
+    in_period,
+    pipeline_stages,
+    ratio,
+    stay_sources,
+)
 from salesflow.core.models import Membership
 from salesflow.core.scoping import Actor, visible
 from salesflow.pipeline.models import (
@@ -220,7 +227,8 @@ def close_day_histograms(
         cut, first_day=today - datetime.timedelta(days=HISTORY_DAYS - 1), last_day=today,
         source_channel=None, industry=None, region=None,
     )  # fmt: skip
-    parts = in_period(year, _scoped(StageStay, actor, cut), "day", _scoped(StayMonthly, actor, cut))
+    daily, monthly = stay_sources(actor, year)
+    parts = in_period(year, daily, "day", monthly)
     rows = [
         row
         for part in parts

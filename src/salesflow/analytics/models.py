@@ -273,6 +273,66 @@ class StayMonthly(models.Model):
         return f"{self.month:%Y-%m} stage {self.stage_id}: {self.stays} stays of {self.days} days"
 
 
+class WorkspaceStays(models.Model):
+    """Stays added up over owners and customer columns, which only admins may read."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveIntegerField()
+    stays = models.IntegerField(default=0)
+
+    scope_owner_path: ClassVar[str | None] = None
+    scope_admins_only: ClassVar[bool] = True
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"stage {self.stage_id}: {self.stays} stays of {self.days} days"
+
+
+class WorkspaceStayDaily(WorkspaceStays):
+    """StageStay added up over owners and customer columns: a few hundred rows a day where the
+    daily stays hold about one row per stay."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "day", "stage", "days"],
+                name="workspacestaydaily_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "pipeline", "day", "stage", "days", "stays"],
+                name="workspacestaydaily_covering",
+            )
+        ]
+
+
+class WorkspaceStayMonthly(WorkspaceStays):
+    """StayMonthly added up over owners."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "pipeline", "month", "stage", "days"],
+                name="workspacestaymonthly_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "pipeline", "month", "stage", "days", "stays"],
+                name="workspacestaymonthly_covering",
+            )
+        ]
+
+
 class OutcomeMonthly(models.Model):
     """The closed deals of DealFact per month closed, owner and outcome, without customer
     columns; won deals also by their sales cycle in days (`cycle_days` is 0 for lost deals,

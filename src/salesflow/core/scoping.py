@@ -5,6 +5,10 @@ manage and of every sub-team (and their own), and records that nobody owns (cust
 public pool); an admin sees the whole workspace. Nobody sees another workspace's rows. Pages,
 the API, exports and reports all read through `visible`; what every member may read whatever
 their role (the public pool) starts from `in_workspace`.
+
+A model says how: `scope_owner_path` names the owner its rows are scoped by (None: rows of the
+whole workspace that every member reads), and `scope_admins_only` marks rows added up over
+every owner, which only admins may read.
 """
 
 from __future__ import annotations
@@ -102,7 +106,12 @@ def visible(source: type[M] | QuerySet[M], actor: Actor) -> QuerySet[M]:
     """Every row of `source` the actor may see, and no other; rows in the trash are gone."""
     queryset = in_workspace(source, actor)
     owner_path: str | None = getattr(queryset.model, "scope_owner_path")  # noqa: B009
-    if owner_path is None or actor.is_admin:
+    if actor.is_admin:
+        return queryset
+    if getattr(queryset.model, "scope_admins_only", False):
+        # counts added up over every owner: they would show other people's records
+        return queryset.none()
+    if owner_path is None:
         return queryset
     if actor.role == Role.MANAGER:
         in_teams = Q(**{f"{owner_path}__in": actor.visible_owner_ids})
