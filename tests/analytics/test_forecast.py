@@ -152,8 +152,8 @@ def expected_simulation(
     stages = list(world.open_stages())
     index = {s.pk: i for i, s in enumerate(stages)}
     rows = list(Deal.objects.filter(pipeline_id=cut.pipeline_id, stage__kind="open").order_by("pk"))
-    if largest < len(rows):  # largest first, as the database sorts them
-        rows.sort(key=lambda d: -(d.amount if d.amount is not None else -1))
+    if largest < len(rows):  # largest first (the later id first among equals), as read
+        rows.sort(key=lambda d: (d.amount if d.amount is not None else -1, d.pk), reverse=True)
     deals = [
         montecarlo.OpenDeal(amount=d.amount, probability=d.probability, stage=index[d.stage_id],
                             expected_in_days=days_from(today, d.expected_close_date))

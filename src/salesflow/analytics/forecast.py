@@ -284,7 +284,8 @@ def monte_carlo_forecast(
     """P10 / P50 / P90 of the amount won per month of the period (its past part is skipped).
 
     The deals are summed per group in SQL; only those `montecarlo.exact_deals` draws one by one
-    (the largest) are read row by row, unless drawing the rest in aggregate would be too coarse
+    (the largest, read stage by stage in the order of an index on the amount) are read row by
+    row, unless drawing the rest in aggregate would be too coarse
     (`montecarlo.MAX_AGGREGATE_ERROR`), and then all are.
     """
     today = today or timezone.localdate()
@@ -301,7 +302,7 @@ def monte_carlo_forecast(
         return MonteCarloForecast([], None, count)
     periods = [((first - today).days, (last - today).days) for first, last in months]
 
-    def drawn(rows: QuerySet[Deal]) -> list[montecarlo.OpenDeal]:
+    def drawn(rows: list[tuple[Any, ...]]) -> list[montecarlo.OpenDeal]:
         return [
             montecarlo.OpenDeal(
                 amount=amount,
@@ -309,23 +310,31 @@ def monte_carlo_forecast(
                 stage=index[stage_id],
                 expected_in_days=(close - today).days if close else None,
             )
-            for amount, probability, stage_id, close in rows.values_list(
-                "amount", "probability", "stage_id", "expected_close_date"
-            )
+            for amount, probability, stage_id, close, _pk in rows
         ]
 
+    columns = ("amount", "probability", "stage_id", "expected_close_date", "pk")
     largest = montecarlo.exact_deals(count, runs)
     exact: list[montecarlo.OpenDeal] | None = None
     rest: list[montecarlo.DealGroup] = []
     if largest < count:
-        top = drawn(deals.order_by(F("amount").desc(nulls_last=True), "pk")[:largest])
+        # the largest of each stage, read in the order of the index, then the largest of those
+        candidates = [
+            row
+            for stage_id in index
+            for row in deals.filter(stage_id=stage_id, amount__gt=0)
+            .order_by("-amount", "-pk")
+            .values_list(*columns)[:largest]
+        ]
+        candidates.sort(key=lambda row: (row[0], row[-1]), reverse=True)
+        top = drawn(candidates[:largest])
         rest = _without(groups, top, index, without_history, today)
         if montecarlo.aggregate_error(rest, histograms, periods) <= montecarlo.MAX_AGGREGATE_ERROR:
             exact = top
         else:
             rest = []
     if exact is None:
-        exact = drawn(deals.order_by("pk"))
+        exact = drawn(list(deals.order_by("pk").values_list(*columns)))
     forecast = montecarlo.simulate_forecast(
         exact, histograms, periods, seed=seed, runs=runs, rest=rest
     )

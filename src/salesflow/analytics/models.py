@@ -284,6 +284,8 @@ class WorkspaceStays(models.Model):
 
     scope_owner_path: ClassVar[str | None] = None
     scope_admins_only: ClassVar[bool] = True
+    # a few hundred rows a month: a period's months are read in one grouped statement
+    grouped_across_months: ClassVar[bool] = True
 
     class Meta:
         abstract = True

@@ -127,7 +127,9 @@ def in_period(
         for first, last in edges:
             days |= Q(**{f"{day}__range": (first, last)})
         parts.append(daily.filter(days))
-    if months:
+    if months and getattr(monthly.model, "grouped_across_months", False):
+        parts.append(monthly.filter(month__range=months))
+    elif months:
         # One row set per month: each reads its index in key order and groups without a sort,
         # which on SQLite is several times faster than grouping the months together.
         month, last = months

@@ -222,6 +222,21 @@ class Deal(Trashable, WorkspaceOwned):
                 ],
                 name="deal_closing",
             ),
+            # every column the Monte Carlo forecast reads of the open deals, stage by stage and
+            # in each stage by amount (its largest deals are read first)
+            models.Index(
+                fields=[
+                    "workspace",
+                    "pipeline",
+                    "stage",
+                    "amount",
+                    "probability",
+                    "expected_close_date",
+                    "owner",
+                    "trashed_at",
+                ],
+                name="deal_open_stages",
+            ),
             models.Index(fields=["workspace", "customer"]),
         ]
 
