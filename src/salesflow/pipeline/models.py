@@ -219,6 +219,7 @@ class Deal(Trashable, WorkspaceOwned):
                     "probability",
                     "forecast_category",
                     "amount",
+                    "trashed_at",
                 ],
                 name="deal_closing",
             ),
