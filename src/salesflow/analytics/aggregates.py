@@ -617,15 +617,16 @@ def roll_up(workspace_id: int) -> None:
             """,
             [workspace_id],
         )
+        # the key columns of each target, as the source's columns give them, in order
         stay_roll_ups = (
-            (StayMonthly, MONTHLY_STAY_KEY, StageStay, _month_sql("day"), "owner_id"),
-            (WorkspaceStayDaily, WORKSPACE_STAY_KEY, StageStay, "day", ""),
-            (WorkspaceStayMonthly, WORKSPACE_MONTHLY_STAY_KEY, StayMonthly, "month", ""),
-        )
-        for target, key, source, when, owner in stay_roll_ups:
-            columns = (
-                f"workspace_id, pipeline_id, {when}, stage_id, days{', ' if owner else ''}{owner}"
-            )
+            (StayMonthly, MONTHLY_STAY_KEY, StageStay,
+             f"workspace_id, pipeline_id, {_month_sql('day')}, stage_id, days, owner_id"),
+            (WorkspaceStayDaily, WORKSPACE_STAY_KEY, StageStay,
+             "workspace_id, pipeline_id, day, stage_id, days"),
+            (WorkspaceStayMonthly, WORKSPACE_MONTHLY_STAY_KEY, StayMonthly,
+             "workspace_id, pipeline_id, month, stage_id, days"),
+        )  # fmt: skip
+        for target, key, source, columns in stay_roll_ups:
             cursor.execute(
                 f"""
                 INSERT INTO {_table(target)} ({", ".join(name(c) for c in key)}, stays)

@@ -293,8 +293,7 @@ def monte_carlo_forecast(
     stages = [s for s in pipeline_stages(actor, cut.pipeline_id) if s.kind == StageKind.OPEN]
     index = {s.pk: i for i, s in enumerate(stages)}
     histograms = close_day_histograms(actor, cut, stages, today)
-    without_history = [s.pk for s, histogram in zip(stages, histograms, strict=True)
-                       if not histogram]  # fmt: skip
+    without_history = [stages[i].pk for i in montecarlo.stages_without_history(histograms)]
     deals = open_deals(actor, cut).filter(stage_id__in=index)
     groups = _deal_groups(deals, without_history)
     count = sum(group["count"] for group in groups)
@@ -328,7 +327,7 @@ def monte_carlo_forecast(
         ]
         candidates.sort(key=lambda row: (row[0], row[-1]), reverse=True)
         top = drawn(candidates[:largest])
-        rest = _without(groups, top, index, without_history, today)
+        rest = _without(groups, montecarlo.group_deals(top, histograms), index, today)
         if montecarlo.aggregate_error(rest, histograms, periods) <= montecarlo.MAX_AGGREGATE_ERROR:
             exact = top
         else:
@@ -367,45 +366,23 @@ def _deal_groups(deals: QuerySet[Deal], without_history: list[int]) -> list[dict
 
 def _without(
     groups: list[dict[str, Any]],
-    drawn: list[montecarlo.OpenDeal],
+    drawn: list[montecarlo.DealGroup],
     index: dict[int, int],
-    without_history: list[int],
     today: datetime.date,
 ) -> list[montecarlo.DealGroup]:
-    """The groups less the deals drawn one by one (each taken out of the group it is in)."""
-
-    def day(close: datetime.date | None) -> int | None:
-        return (close - today).days if close else None
-
+    """The groups summed in SQL less those of the deals drawn one by one (keyed alike)."""
     sums = {
-        (index[g["stage_id"]], g["probability"], day(g["close"])): [
+        (g["probability"], index[g["stage_id"]],
+         (g["close"] - today).days if g["close"] else None): [
             g["count"], g["total"] or Decimal(0),
             *(float(g[name] or 0) for name in ("squares", "cubes", "fourth_powers")),
         ]
         for g in groups
     }  # fmt: skip
-    stages_without = {index[pk] for pk in without_history}
-    for deal in drawn:
-        key = (deal.stage, deal.probability,
-               deal.expected_in_days if deal.stage in stages_without else None)  # fmt: skip
-        amount = Decimal(deal.amount or 0)
-        value = float(amount)
-        cell = sums[key]
-        cell[0] -= 1
-        cell[1] -= amount
-        for power in (2, 3, 4):
-            cell[power] = max(0.0, cell[power] - value**power)
-    return [
-        montecarlo.DealGroup(
-            stage=stage,
-            probability=probability,
-            expected_in_days=days,
-            count=cell[0],
-            amount=cell[1],
-            squares=cell[2],
-            cubes=cell[3],
-            fourth_powers=cell[4],
-        )
-        for (stage, probability, days), cell in sums.items()
-        if cell[0]
-    ]
+    for group in drawn:
+        cell = sums[(group.probability, group.stage, group.expected_in_days)]
+        cell[0] -= group.count
+        cell[1] -= group.amount
+        for position, power in enumerate((group.squares, group.cubes, group.fourth_powers), 2):
+            cell[position] = max(0.0, cell[position] - power)
+    return [montecarlo.DealGroup(*key, *cell) for key, cell in sums.items() if cell[0]]

@@ -95,16 +95,21 @@ class DealGroup:
     fourth_powers: float
 
 
+def stages_without_history(close_days: Sequence[Sequence[tuple[int, int]]]) -> set[int]:
+    """The stages whose deals close on their own expected day: no won deal in their histogram."""
+    return {stage for stage, histogram in enumerate(close_days)
+            if not any(count for _day, count in histogram)}  # fmt: skip
+
+
 def group_deals(
     deals: Sequence[OpenDeal], close_days: Sequence[Sequence[tuple[int, int]]]
 ) -> list[DealGroup]:
     """The deals as groups, for drawing in aggregate, keyed as callers with a database group
     them in SQL: the expected day only counts in a stage without history."""
-    without_history = {stage for stage, histogram in enumerate(close_days)
-                       if not any(count for _day, count in histogram)}  # fmt: skip
+    no_history = stages_without_history(close_days)
     groups: dict[tuple[int, int, int | None], list[Any]] = {}
     for deal in deals:
-        day = deal.expected_in_days if deal.stage in without_history else None
+        day = deal.expected_in_days if deal.stage in no_history else None
         amount = Decimal(deal.amount or 0)
         value = float(amount)
         sums = groups.setdefault((deal.probability, deal.stage, day),
