@@ -4,7 +4,9 @@ and the job run by the real database worker."""
 from __future__ import annotations
 
 import codecs
+import gc
 import io
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from salesflow.core import writes
+from salesflow.core.bulk import collected_between_batches
 from salesflow.core.encryption import decrypt
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -250,6 +253,56 @@ def _refuse_inserts_named(name: str) -> None:
                 "CREATE TRIGGER refuse_boom BEFORE INSERT ON customers_customer "
                 f"WHEN NEW.name = '{name}' BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"
             )
+
+
+class _Node:
+    """An object in a reference cycle: freed only by the cyclic garbage collector."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_between_batches_the_collector_runs_when_asked_and_is_restored_afterwards() -> None:
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    with collected_between_batches() as collect:
+        # Given a reference cycle dropped during a batch, while the collector is off
+        assert not gc.isenabled()
+        garbage = weakref.ref(_Node())
+        for _ in range(10_000):  # enough allocations to trigger automatic collections
+            _Node()
+        assert garbage() is not None
+        survivor = _Node()
+        # When the batch ends
+        collect()
+        # Then the cycle is freed, and what survives is frozen out of later collections
+        assert garbage() is None
+        assert gc.get_freeze_count() > 0
+        assert survivor.me is survivor
+    # And afterwards the collector is on again, with nothing frozen
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_import_leaves_the_collector_as_it_found_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (HEADERS + ROWS).encode()
+    job = run(world.admin, upload(world.admin, "a.csv", data), batch_rows=1)
+    assert (job.status, job.created) == ("finished", 2)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+    # even when it stops halfway on an error
+    def crash(*args: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(imports, "_run_batch", crash)
+    with pytest.raises(RuntimeError):
+        run(world.admin, upload(world.admin, "b.csv", data))
+    assert ImportJob.objects.get(file__endswith="b.csv").status == ImportStatus.FAILED
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_failed_batch_changes_nothing_it_should_not(world: World) -> None:

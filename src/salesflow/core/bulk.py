@@ -10,7 +10,8 @@ them, so the ORM reads them back alike.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from django.db.models import Model
 # SQLite's page cache while writing in bulk, in KiB (SQLite's unit for a negative cache_size).
 SQLITE_CACHE_KIB = 1_048_576
 # Pages the write-ahead log grows to between checkpoints while writing batches (4 KiB each).
-CHECKPOINT_PAGES = 100_000
+CHECKPOINT_PAGES = 1_000_000
 # Parameters one INSERT may bind on every SQLite build (newer ones allow 32,766).
 MAX_PARAMETERS = 999
 
@@ -63,9 +64,11 @@ def writing_batches() -> Iterator[None]:
     then undo it; other databases need nothing here.
 
     The large page cache of `bulk_writing` stays between the batches, and the write-ahead log
-    is copied back into the database every CHECKPOINT_PAGES pages instead of every 1,000: a
-    batch changes pages all over the indexes it fills (the search terms' above all), and
-    copying them back after each batch would write the same pages again and again.
+    is copied back into the database every CHECKPOINT_PAGES pages (up to 4 GB of log on disk)
+    instead of every 1,000: a batch changes pages all over the indexes it fills (the search
+    terms' above all), and copying them back after each batch would write the same pages
+    again and again (at 100,000 pages, checkpoints took a third of the commits' time on an
+    import of 300,000 customers).
     """
     if connection.vendor != "sqlite":
         yield
@@ -83,6 +86,34 @@ def writing_batches() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache):d}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages):d}")
+
+
+@contextmanager
+def collected_between_batches() -> Iterator[Callable[[], None]]:
+    """Run Python's cyclic garbage collector between a long job's batches instead of during them.
+
+    Each automatic full collection reads every object the process tracks, and they come as
+    often as the tracked objects grow: a job that keeps what it has seen (an import remembers
+    every duplicate key of the file) and large caches (pinyin readings, parsed phone numbers)
+    makes each one slower than the last (41 full collections took 15.3 s of an import of
+    300,000 customers that took 191 s). Inside this block the automatic collector is off; the
+    yielded function, called after each batch, collects the batch's garbage and freezes what
+    survives (`gc.freeze`), so no collection reads an object twice. Afterwards the survivors
+    are unfrozen and the collector is as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+
+    def collect() -> None:
+        gc.collect()
+        gc.freeze()
+
+    try:
+        yield collect
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def db_zone() -> datetime.tzinfo:

@@ -546,13 +546,24 @@ class DuplicateKey(models.Model):
     changes it or its contacts, and `salesflow rebuild_duplicate_keys` recomputes them all.
     """
 
+    # No database constraints, as for SearchTerm: the keys are derived, written only beside
+    # their customer or contact and deleted with it (Django cascades). PostgreSQL checks each
+    # constraint row by row at commit: on an import of 100,000 customers, about 200,000 key
+    # rows, two checks each.
     workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     # The contact the key comes from; empty for the customer's own name, phone and e-mail.
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     kind = models.CharField(max_length=10)
     key = models.CharField(max_length=254)
