@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -15,13 +19,17 @@ from hypothesis import strategies as st
 
 from salesflow.analytics.aggregates import _offsets, rebuild
 from salesflow.analytics.models import (
+    CohortByCustomer,
     CohortMonthly,
     DealFact,
+    EntriesByCustomer,
     OutcomeMonthly,
+    OutcomesByCustomer,
     StageDaily,
     StageMonthly,
     StageStay,
     StayMonthly,
+    StaysByCustomer,
     WorkspaceStayDaily,
     WorkspaceStayMonthly,
 )
@@ -90,6 +98,16 @@ def snapshot(workspace_id: int) -> dict[str, set[tuple[Any, ...]]]:
                 "pipeline_id", "month", "outcome", "cycle_days", "owner_id", "deals", "amount"
             )
         ),
+        **{
+            f"{model.__name__}": set(
+                model.objects.filter(workspace_id=workspace_id).values_list(
+                    *(f.attname for f in model._meta.concrete_fields
+                      if f.attname not in ("id", "workspace_id"))
+                )
+            )
+            for model in (CohortByCustomer, EntriesByCustomer, StaysByCustomer,
+                          OutcomesByCustomer)
+        },
     }  # fmt: skip
 
 
@@ -161,7 +179,8 @@ def test_incremental_equals_rebuilt_after_random_histories(
                 owner = owners[pick % 2].user_id
                 deal_services.update_deal(world.boss, deal.pk, None, {"owner_id": owner})
             elif name == "industry":
-                update_customer(world.boss, deal.customer_id, None, {"industry": f"I{pick % 3}"})
+                values = {"industry": ("I0", "I1", "")[pick % 3], "region": f"R{pick % 2}"}
+                update_customer(world.boss, deal.customer_id, None, values)
             elif name == "delete":
                 deal_services.delete_deal(world.boss, deal.pk)
                 deals.remove(next(d for d in deals if d.pk == deal.pk))
@@ -297,3 +316,24 @@ def test_sqlite_reads_days_through_the_zones_offsets_found_to_the_second() -> No
         ("2026-11-01 06:00:00", -5 * 3600),
     )
     assert _offsets(ZoneInfo("Asia/Shanghai"), *year) == (("", 8 * 3600),)
+
+
+def test_the_migration_counts_by_customer_column_as_a_rebuild_does(history: World) -> None:
+    # given the history's counts rebuilt, then its counts by customer column removed
+    values = {"industry": "Energy", "source_channel": "Referral", "region": "East"}
+    update_customer(history.admin, Deal.objects.get(name="B").customer_id, None, values)
+    rebuild(history.admin.workspace_id)
+    rebuilt = snapshot(history.admin.workspace_id)
+    tables = (CohortByCustomer, EntriesByCustomer, StaysByCustomer, OutcomesByCustomer)
+    assert all(model.objects.exists() for model in tables)
+    for model in tables:
+        model.objects.all().delete()
+
+    # when the migration that added them fills them from the counts already kept
+    migration = importlib.import_module(
+        "salesflow.analytics.migrations.0009_counts_by_customer_column"
+    )
+    migration.count_by_customer_column(django_apps, SimpleNamespace(connection=connection))
+
+    # then they hold what the rebuild wrote
+    assert snapshot(history.admin.workspace_id) == rebuilt

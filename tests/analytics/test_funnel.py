@@ -7,6 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from salesflow.analytics import queries
 from salesflow.customers.services import update_customer
@@ -155,6 +157,56 @@ def test_a_customer_change_moves_its_deals_daily_counts(history: World) -> None:
     energy = queries.flow_funnel(history.admin, march(history, industry="Energy"))
     retail = queries.flow_funnel(history.admin, march(history, industry="Retail"))
     assert (energy.stages[0].count, retail.stages[0].count) == (1, 0)
+
+
+def _cut_figures(history: World, cut: queries.Cut) -> tuple[object, ...]:
+    admin = history.admin
+    return (
+        queries.cohort_funnel(admin, cut),
+        queries.cohort_funnel(admin, cut, by_owner=True),
+        queries.flow_funnel(admin, cut),
+        queries.time_in_stage(admin, cut),
+        queries.outcomes(admin, cut),
+    )
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        {"industry": "Retail"},
+        {"industry": "Energy"},
+        {"source_channel": "Referral"},
+        {"region": "East"},
+        {"region": "Nowhere"},
+        {"industry": "Energy", "region": "East"},
+    ],
+)
+def test_a_customer_cut_over_whole_months_reads_the_counts_by_that_column(
+    history: World, monkeypatch: pytest.MonkeyPatch, cuts: dict[str, str]
+) -> None:
+    # given customers of B, C and D with a source channel, an industry and a region (changed
+    # after their deals moved, so the counts follow the customers)
+    for name, values in (
+        ("B", {"industry": "Energy", "source_channel": "Referral", "region": "East"}),
+        ("C", {"industry": "Energy", "region": "West"}),
+        ("D", {"source_channel": "Referral", "region": "East"}),
+    ):
+        customer_id = Deal.objects.get(name=name).customer_id
+        update_customer(history.admin, customer_id, None, values)
+    # and a period of February to April: March and April whole, February whole and empty
+    cut = queries.Cut(history.pipeline.pk, datetime.date(2026, 2, 1), datetime.date(2026, 4, 30),
+                      **cuts)  # fmt: skip
+
+    # when the admin asks for every figure of the cut
+    with CaptureQueriesContext(connection) as read:
+        by_month = _cut_figures(history, cut)
+
+    # then a single customer cut reads the counts by that column, several cuts the daily ones
+    by_customer = any("bycustomer" in q["sql"] for q in read.captured_queries)
+    assert by_customer == (len(cuts) == 1)
+    # and every figure equals the one the daily counts and the deal facts give
+    monkeypatch.setattr(queries, "monthly_source", lambda *args, **kwargs: None)
+    assert _cut_figures(history, cut) == by_month
 
 
 def test_a_period_splits_into_whole_months_and_the_days_around_them() -> None:

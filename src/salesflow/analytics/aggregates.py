@@ -21,13 +21,17 @@ from django.db import connection, models, transaction
 from django.db.models import Max, Min, OuterRef, Subquery
 
 from salesflow.analytics.models import (
+    CohortByCustomer,
     CohortMonthly,
     DealFact,
+    EntriesByCustomer,
     OutcomeMonthly,
+    OutcomesByCustomer,
     StageDaily,
     StageMonthly,
     StageStay,
     StayMonthly,
+    StaysByCustomer,
     WorkspaceStayDaily,
     WorkspaceStayMonthly,
 )
@@ -60,6 +64,10 @@ def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _columns(key: Iterable[str]) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in key)
+
+
 def _upsert(model: type[models.Model], key: Iterable[str], add: Iterable[str]) -> str:
     """ON CONFLICT clause that adds to a counter row already there instead of failing."""
     name = connection.ops.quote_name
@@ -77,7 +85,7 @@ def _bump(model: type[models.Model], key: Mapping[str, Any], add: Mapping[str, A
     """
     columns = [*key, *add]
     sql = (
-        f"INSERT INTO {_table(model)} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"INSERT INTO {_table(model)} ({_columns(columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) {_upsert(model, key, add)}"
     )
     with connection.cursor() as cursor:
@@ -113,6 +121,13 @@ COHORT_KEY = ("workspace_id", "pipeline_id", "month", "furthest_stage_id", "outc
 # The stays added up over owners and customer columns, for the readers who see every owner.
 WORKSPACE_STAY_KEY = ("workspace_id", "pipeline_id", "day", "stage_id", "days")
 WORKSPACE_MONTHLY_STAY_KEY = ("workspace_id", "pipeline_id", "month", "stage_id", "days")
+# The monthly counts over owners by one customer column (its name and value), blank values left
+# out: what a figure cut by that column reads.
+BY_CUSTOMER = ("workspace_id", "pipeline_id", "dimension", "value", "month")
+CUSTOMER_ENTRY_KEY = (*BY_CUSTOMER, "stage_id")
+CUSTOMER_STAY_KEY = (*BY_CUSTOMER, "stage_id", "days")
+CUSTOMER_COHORT_KEY = (*BY_CUSTOMER, "furthest_stage_id", "outcome")
+CUSTOMER_OUTCOME_KEY = (*BY_CUSTOMER, "outcome", "cycle_days")
 
 
 def _month(day: datetime.date) -> datetime.date:
@@ -121,6 +136,15 @@ def _month(day: datetime.date) -> datetime.date:
 
 def _dimensions(row: Mapping[str, Any], prefix: str = "customer__") -> Dimensions:
     return (row[f"{prefix}source_channel"], row[f"{prefix}industry"], row[f"{prefix}region"])
+
+
+def _by_customer(
+    workspace_id: int, pipeline_id: int, day: datetime.date, dimensions: Iterable[str]
+) -> Iterator[tuple[Any, ...]]:
+    """The leading key of each count by customer column that a row of these columns adds to."""
+    for dimension, value in zip(DIMENSIONS, dimensions, strict=True):
+        if value:
+            yield (workspace_id, pipeline_id, dimension, value, _month(day))
 
 
 def _flows(
@@ -151,24 +175,37 @@ def _apply_flows(
     *,
     monthly: bool = True,
 ) -> None:
-    """Add a deal's entries and stays to the daily counts and (unless only the customer columns
-    of the key changed, which neither the monthly counts nor the workspace's stays hold) to the
-    monthly ones and the workspace's."""
+    """Add a deal's entries and stays to the daily counts, to the counts by customer column and
+    (unless only the customer columns of the key changed, which neither the monthly counts nor
+    the workspace's stays hold) to the monthly ones and the workspace's."""
     monthly_entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     monthly_stays: dict[tuple[Any, ...], int] = defaultdict(int)
     workspace_stays: dict[tuple[Any, ...], int] = defaultdict(int)
+    customer_entries: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    customer_stays: dict[tuple[Any, ...], int] = defaultdict(int)
     for key, (count, amount) in entries.items():
         _bump(StageDaily, dict(zip(ENTRY_KEY, key, strict=True)), {"entered": count,
               "entered_amount": amount})  # fmt: skip
-        workspace_id, pipeline_id, day, stage_id, owner_id, *_ = key
+        workspace_id, pipeline_id, day, stage_id, owner_id, *dimensions = key
         cell = monthly_entries[(workspace_id, pipeline_id, _month(day), stage_id, owner_id)]
         cell[0] += count
         cell[1] += amount
+        for leading in _by_customer(workspace_id, pipeline_id, day, dimensions):
+            cell = customer_entries[(*leading, stage_id)]
+            cell[0] += count
+            cell[1] += amount
     for key, count in stays.items():
         _bump(StageStay, dict(zip(STAY_KEY, key, strict=True)), {"stays": count})
-        workspace_id, pipeline_id, day, stage_id, owner_id, *_, days = key
+        workspace_id, pipeline_id, day, stage_id, owner_id, *dimensions, days = key
         monthly_stays[(workspace_id, pipeline_id, _month(day), stage_id, days, owner_id)] += count
         workspace_stays[(workspace_id, pipeline_id, day, stage_id, days)] += count
+        for leading in _by_customer(workspace_id, pipeline_id, day, dimensions):
+            customer_stays[(*leading, stage_id, days)] += count
+    for key, (count, amount) in customer_entries.items():
+        _bump(EntriesByCustomer, dict(zip(CUSTOMER_ENTRY_KEY, key, strict=True)),
+              {"entered": count, "entered_amount": amount})  # fmt: skip
+    for key, count in customer_stays.items():
+        _bump(StaysByCustomer, dict(zip(CUSTOMER_STAY_KEY, key, strict=True)), {"stays": count})
     if not monthly:
         return
     for key, (count, amount) in monthly_entries.items():
@@ -283,11 +320,13 @@ def customer_changed(customer_id: int, values: Mapping[str, str]) -> None:
     if not columns:
         return
     for fact in DealFact.objects.filter(customer_id=customer_id).values(
-        "workspace_id", "deal_id", *DIMENSIONS
+        "deal_id", *COUNTED_COLUMNS
     ):
-        old = _dimensions(fact, "")
-        new = _dimensions({**fact, **columns}, "")
-        _regroup(fact["workspace_id"], fact["deal_id"], old, new)
+        changed = {**fact, **columns}
+        _regroup(fact["workspace_id"], fact["deal_id"], _dimensions(fact, ""),
+                 _dimensions(changed, ""))  # fmt: skip
+        _count_fact(fact, -1, by_owner=False)
+        _count_fact(changed, 1, by_owner=False)
     DealFact.objects.filter(customer_id=customer_id).update(**columns)
 
 
@@ -296,34 +335,38 @@ def _deal_row(deal: Deal) -> dict[str, Any]:
 
 
 COUNTED_COLUMNS = ("workspace_id", "pipeline_id", "owner_id", "created_on", "furthest_stage_id",
-                   "outcome", "closed_on", "cycle_days", "amount")  # fmt: skip
+                   "outcome", "closed_on", "cycle_days", "amount", *DIMENSIONS)  # fmt: skip
 
 
-def _count_fact(fact: Mapping[str, Any] | None, sign: int) -> None:
-    """Add a DealFact to the monthly cohorts and, once closed, outcomes; or take it back."""
+def _count_fact(fact: Mapping[str, Any] | None, sign: int, *, by_owner: bool = True) -> None:
+    """Add a DealFact to the monthly cohorts and, once closed, outcomes, per owner (unless
+    `by_owner` is false) and by customer column; or take it back."""
     if fact is None:
         return
-    amount = sign * (fact["amount"] or 0)
-    cohort = {
-        "workspace_id": fact["workspace_id"],
-        "pipeline_id": fact["pipeline_id"],
-        "month": _month(fact["created_on"]),
-        "furthest_stage_id": fact["furthest_stage_id"],
-        "outcome": fact["outcome"],
-        "owner_id": fact["owner_id"],
-    }
-    _bump(CohortMonthly, cohort, {"deals": sign, "amount": amount})
+    counts = {"deals": sign, "amount": sign * (fact["amount"] or 0)}
+    workspace_id, pipeline_id = fact["workspace_id"], fact["pipeline_id"]
+    dimensions = _dimensions(fact, "")
+    created = {"furthest_stage_id": fact["furthest_stage_id"], "outcome": fact["outcome"]}
+    if by_owner:
+        _bump(CohortMonthly, {"workspace_id": workspace_id, "pipeline_id": pipeline_id,
+              "month": _month(fact["created_on"]), **created, "owner_id": fact["owner_id"]},
+              counts)  # fmt: skip
+    for leading in _by_customer(workspace_id, pipeline_id, fact["created_on"], dimensions):
+        _bump(CohortByCustomer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **created},
+              counts)  # fmt: skip
     if fact["outcome"] == StageKind.OPEN:
         return
-    key = {
-        "workspace_id": fact["workspace_id"],
-        "pipeline_id": fact["pipeline_id"],
-        "month": _month(fact["closed_on"]),
+    closed = {
         "outcome": fact["outcome"],
         "cycle_days": fact["cycle_days"] if fact["outcome"] == StageKind.WON else 0,
-        "owner_id": fact["owner_id"],
     }
-    _bump(OutcomeMonthly, key, {"deals": sign, "amount": amount})
+    if by_owner:
+        _bump(OutcomeMonthly, {"workspace_id": workspace_id, "pipeline_id": pipeline_id,
+              "month": _month(fact["closed_on"]), **closed, "owner_id": fact["owner_id"]},
+              counts)  # fmt: skip
+    for leading in _by_customer(workspace_id, pipeline_id, fact["closed_on"], dimensions):
+        _bump(OutcomesByCustomer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **closed},
+              counts)  # fmt: skip
 
 
 def _save_fact(row: Mapping[str, Any], zone: ZoneInfo) -> None:
@@ -346,6 +389,7 @@ def refresh_furthest_stages(pipeline_id: int) -> None:
     )
     DealFact.objects.filter(pipeline_id=pipeline_id).update(furthest_stage_id=Subquery(furthest))
     CohortMonthly.objects.filter(pipeline_id=pipeline_id).delete()
+    CohortByCustomer.objects.filter(pipeline_id=pipeline_id).delete()
     workspace_id = Pipeline.objects.values_list("workspace_id", flat=True).get(pk=pipeline_id)
     _roll_up_cohorts(workspace_id, pipeline_id)
 
@@ -476,8 +520,7 @@ def _rebuild_batch(workspace_id: int, days: _Days, first: int, last: int) -> Non
     """
     dims = ", ".join(DIMENSIONS)
     day, day_params = days.day("m.at")
-    entry_columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_KEY)
-    stay_columns = ", ".join(connection.ops.quote_name(c) for c in STAY_KEY)
+    entry_columns, stay_columns = _columns(ENTRY_KEY), _columns(STAY_KEY)
     stay_days = _stay_days_sql("m.entered_at", "m.at")
     created_on, created_params = days.day("d.created_at")
     closed_on, closed_params = days.day("l.at")
@@ -580,36 +623,79 @@ MONTHLY = (
     OutcomeMonthly,
     WorkspaceStayDaily,
     WorkspaceStayMonthly,
+    CohortByCustomer,
+    EntriesByCustomer,
+    StaysByCustomer,
+    OutcomesByCustomer,
 )
 
 
+# The counts of each table by customer column.
+COUNTS: dict[type[models.Model], tuple[str, ...]] = {
+    CohortByCustomer: ("deals", "amount"),
+    EntriesByCustomer: ("entered", "entered_amount"),
+    StaysByCustomer: ("stays",),
+    OutcomesByCustomer: ("deals", "amount"),
+}
+
+
+def _roll_up_by_customer(
+    target: type[models.Model],
+    key: tuple[str, ...],
+    source: type[models.Model],
+    select: str,
+    *,
+    where: str = "",
+    params: Iterable[Any] = (),
+) -> None:
+    """Write `target`'s counts by each customer column from `source`: `select` gives the key
+    columns from the month on, then the counts; grouped by the key (the dimension's name is
+    the same in every row)."""
+    with connection.cursor() as cursor:
+        for dimension in DIMENSIONS:
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(target)} ({_columns(key)}, {_columns(COUNTS[target])})
+                SELECT workspace_id, pipeline_id, %s, {dimension}, {select}
+                FROM {_table(source)}
+                WHERE workspace_id = %s AND {dimension} <> '' {where}
+                GROUP BY 1, 2, {", ".join(str(n) for n in range(4, len(key) + 1))}
+                """,
+                [dimension, *params],
+            )
+
+
 def _roll_up_cohorts(workspace_id: int, pipeline_id: int | None = None) -> None:
-    name = connection.ops.quote_name
     pipeline = "" if pipeline_id is None else "AND pipeline_id = %s"
+    params = [workspace_id, *([] if pipeline_id is None else [pipeline_id])]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {_table(CohortMonthly)}
-                ({", ".join(name(c) for c in COHORT_KEY)}, deals, amount)
+            INSERT INTO {_table(CohortMonthly)} ({_columns(COHORT_KEY)}, deals, amount)
             SELECT workspace_id, pipeline_id, {_month_sql("created_on")}, furthest_stage_id,
                    outcome, owner_id, COUNT(*), SUM(COALESCE(amount, 0))
             FROM {_table(DealFact)} WHERE workspace_id = %s {pipeline}
             GROUP BY 1, 2, 3, 4, 5, 6
             """,
-            [workspace_id, *([] if pipeline_id is None else [pipeline_id])],
+            params,
         )
+    _roll_up_by_customer(
+        CohortByCustomer, CUSTOMER_COHORT_KEY, DealFact,
+        f"{_month_sql('created_on')}, furthest_stage_id, outcome, COUNT(*),"
+        " SUM(COALESCE(amount, 0))",
+        where=pipeline, params=params,
+    )  # fmt: skip
 
 
 def roll_up(workspace_id: int) -> None:
     """Write the monthly counts of the workspace from its daily counts and deal facts (which
     must be complete, and the monthly ones empty): one grouped statement per table."""
     _roll_up_cohorts(workspace_id)
-    name = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {_table(StageMonthly)}
-                ({", ".join(name(c) for c in MONTHLY_ENTRY_KEY)}, entered, entered_amount)
+            INSERT INTO {_table(StageMonthly)} ({_columns(MONTHLY_ENTRY_KEY)}, entered,
+                entered_amount)
             SELECT workspace_id, pipeline_id, {_month_sql("day")}, stage_id, owner_id,
                    SUM(entered), SUM(entered_amount)
             FROM {_table(StageDaily)} WHERE workspace_id = %s
@@ -629,7 +715,7 @@ def roll_up(workspace_id: int) -> None:
         for target, key, source, columns in stay_roll_ups:
             cursor.execute(
                 f"""
-                INSERT INTO {_table(target)} ({", ".join(name(c) for c in key)}, stays)
+                INSERT INTO {_table(target)} ({_columns(key)}, stays)
                 SELECT {columns}, SUM(stays) FROM {_table(source)} WHERE workspace_id = %s
                 GROUP BY {", ".join(str(n) for n in range(1, len(key) + 1))}
                 """,
@@ -637,8 +723,7 @@ def roll_up(workspace_id: int) -> None:
             )
         cursor.execute(
             f"""
-            INSERT INTO {_table(OutcomeMonthly)}
-                ({", ".join(name(c) for c in OUTCOME_KEY)}, deals, amount)
+            INSERT INTO {_table(OutcomeMonthly)} ({_columns(OUTCOME_KEY)}, deals, amount)
             SELECT workspace_id, pipeline_id, {_month_sql("closed_on")}, outcome,
                    CASE WHEN outcome = %s THEN cycle_days ELSE 0 END, owner_id,
                    COUNT(*), SUM(COALESCE(amount, 0))
@@ -647,3 +732,19 @@ def roll_up(workspace_id: int) -> None:
             """,
             [StageKind.WON.value, workspace_id, StageKind.OPEN.value],
         )
+    _roll_up_by_customer(
+        EntriesByCustomer, CUSTOMER_ENTRY_KEY, StageDaily,
+        f"{_month_sql('day')}, stage_id, SUM(entered), SUM(entered_amount)",
+        params=[workspace_id],
+    )  # fmt: skip
+    _roll_up_by_customer(
+        StaysByCustomer, CUSTOMER_STAY_KEY, StageStay,
+        f"{_month_sql('day')}, stage_id, days, SUM(stays)", params=[workspace_id],
+    )  # fmt: skip
+    _roll_up_by_customer(
+        OutcomesByCustomer, CUSTOMER_OUTCOME_KEY, DealFact,
+        f"{_month_sql('closed_on')}, outcome, CASE WHEN outcome = %s THEN cycle_days ELSE 0 END,"
+        " COUNT(*), SUM(COALESCE(amount, 0))",
+        where="AND outcome <> %s",
+        params=[StageKind.WON.value, workspace_id, StageKind.OPEN.value],
+    )  # fmt: skip

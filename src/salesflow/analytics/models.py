@@ -7,7 +7,7 @@ from StageChange; the two must always agree.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -368,6 +368,97 @@ class OutcomeMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.outcome}: {self.deals} deals"
+
+
+class ByCustomer(models.Model):
+    """Monthly counts added up over owners, kept apart for each value of one customer column
+    (`dimension`: source channel, industry or region; blank values are not kept): what a
+    figure cut by one customer column reads for its whole months. Only admins may read them."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    value = models.CharField(max_length=100)
+    month = models.DateField()
+
+    scope_owner_path: ClassVar[str | None] = None
+    scope_admins_only: ClassVar[bool] = True
+    # one value's months lie together in the key: a period's months are read in one statement
+    grouped_across_months: ClassVar[bool] = True
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension} {self.value}"
+
+
+# The key of each table after (workspace, pipeline, dimension, value, month), and its counts.
+BY_CUSTOMER_KEYS = {
+    "cohortbycustomer": (("furthest_stage", "outcome"), ("deals", "amount")),
+    "entriesbycustomer": (("stage",), ("entered", "entered_amount")),
+    "staysbycustomer": (("stage", "days"), ("stays",)),
+    "outcomesbycustomer": (("outcome", "cycle_days"), ("deals", "amount")),
+}
+
+
+def _by_customer_meta(name: str) -> tuple[list[Any], list[models.Index]]:
+    """The unique key and the covering index (the key and the counts, so that a figure is
+    answered from the index alone) of a table by customer column."""
+    key, counts = BY_CUSTOMER_KEYS[name]
+    leading = ["workspace", "pipeline", "dimension", "value", "month", *key]
+    return (
+        [models.UniqueConstraint(fields=leading, name=f"{name}_key")],
+        [models.Index(fields=[*leading, *counts], name=f"{name}_covering")],
+    )
+
+
+class CohortByCustomer(ByCustomer):
+    """CohortMonthly by one customer column, over owners."""
+
+    furthest_stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=4, choices=StageKind.choices)
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
+
+    class Meta:
+        constraints, indexes = _by_customer_meta("cohortbycustomer")
+
+
+class EntriesByCustomer(ByCustomer):
+    """StageMonthly by one customer column, over owners."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    entered = models.IntegerField(default=0)
+    entered_amount = models.DecimalField(
+        max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0
+    )
+
+    class Meta:
+        constraints, indexes = _by_customer_meta("entriesbycustomer")
+
+
+class StaysByCustomer(ByCustomer):
+    """StayMonthly by one customer column, over owners."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveIntegerField()
+    stays = models.IntegerField(default=0)
+
+    class Meta:
+        constraints, indexes = _by_customer_meta("staysbycustomer")
+
+
+class OutcomesByCustomer(ByCustomer):
+    """OutcomeMonthly by one customer column, over owners (`cycle_days` 0 for lost deals)."""
+
+    outcome = models.CharField(max_length=4, choices=StageKind.choices)
+    cycle_days = models.PositiveIntegerField()
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=SUM_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
+
+    class Meta:
+        constraints, indexes = _by_customer_meta("outcomesbycustomer")
 
 
 class ForecastAdjustment(WorkspaceOwned):

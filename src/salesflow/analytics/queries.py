@@ -10,8 +10,10 @@ Definitions (docs/analytics.md has them with a worked example):
 - sales velocity: open deals × average won deal size × win rate / average sales cycle, per day.
 
 Every figure over a period reads the monthly counts for the whole calendar months of the period
-and the daily counts (or the deal facts) for its other days, unless a customer cut is asked for:
-the monthly counts do not hold the customer's columns.
+and the daily counts (or the deal facts) for its other days. Cut by one customer column, for a
+reader who sees every owner, the months come from the counts by that column; cut by more than
+one, or for a reader who sees only some owners, the daily counts answer the whole period: the
+monthly counts per owner do not hold the customer's columns.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from typing import Any, TypeVar
 from django.db.models import Count, Model, Q, QuerySet, Sum
 
 from salesflow.analytics.models import (
+    CohortByCustomer,
     CohortMonthly,
     DealFact,
+    EntriesByCustomer,
     OutcomeMonthly,
+    OutcomesByCustomer,
     StageDaily,
     StageMonthly,
     StageStay,
     StayMonthly,
+    StaysByCustomer,
     WorkspaceStayDaily,
     WorkspaceStayMonthly,
 )
@@ -77,17 +83,38 @@ def _scoped(model: type[M], actor: Actor, cut: Cut) -> QuerySet[M]:
     return rows
 
 
-def stay_sources(actor: Actor, cut: Cut) -> tuple[QuerySet[Any], QuerySet[Any]]:
+def _every_owner(actor: Actor, cut: Cut) -> bool:
+    return actor.is_admin and cut.owner_id is None and cut.team_path is None
+
+
+def monthly_source(
+    actor: Actor, cut: Cut, per_owner: type[M], by_customer: type[Model], *, by_owner: bool = False
+) -> QuerySet[Any] | None:
+    """The monthly counts the whole months of the cut's period read: `per_owner` without a
+    customer cut; with one, `by_customer` for that column when the reader sees every owner and
+    no figure per owner is asked for; else none, and the daily counts answer."""
+    customer = cut.customer_cuts()
+    if not customer:
+        return _scoped(per_owner, actor, cut)
+    if len(customer) > 1 or by_owner or not _every_owner(actor, cut):
+        return None
+    ((dimension, value),) = customer.items()
+    return visible(by_customer, actor).filter(
+        pipeline_id=cut.pipeline_id, dimension=dimension, value=value
+    )
+
+
+def stay_sources(actor: Actor, cut: Cut) -> tuple[QuerySet[Any], QuerySet[Any] | None]:
     """The daily and monthly stays a period of the cut reads: the workspace's, added up over
     owners, for a reader who sees every owner and cuts by none (far fewer rows); else the
-    stays per owner, which also hold the daily customer columns."""
-    every_owner = actor.is_admin and cut.owner_id is None and cut.team_path is None
-    if every_owner and not cut.customer_cuts():
+    stays per owner, which also hold the daily customer columns, with the monthly source."""
+    if _every_owner(actor, cut) and not cut.customer_cuts():
         return (
             visible(WorkspaceStayDaily, actor).filter(pipeline_id=cut.pipeline_id),
             visible(WorkspaceStayMonthly, actor).filter(pipeline_id=cut.pipeline_id),
         )
-    return _scoped(StageStay, actor, cut), _scoped(StayMonthly, actor, cut)
+    return _scoped(StageStay, actor, cut), monthly_source(actor, cut, StayMonthly,
+                                                          StaysByCustomer)  # fmt: skip
 
 
 def whole_months(
@@ -115,11 +142,11 @@ def in_period(
     cut: Cut, daily: QuerySet[Any], day: str, monthly: QuerySet[Any] | None = None
 ) -> list[QuerySet[Any]]:
     """The row sets that together count the period once: the whole months from `monthly` and
-    the other days from `daily` (whose date column is `day`); only `daily` when there is no
-    monthly source or a customer cut is asked for."""
-    if monthly is None or cut.customer_cuts():
-        return [daily.filter(**cut.customer_cuts(), **{f"{day}__range": (cut.first_day,
-                                                                       cut.last_day)})]  # fmt: skip
+    the other days from `daily` (whose date column is `day`, cut by the customer columns asked
+    for); only `daily` when there is no monthly source."""
+    daily = daily.filter(**cut.customer_cuts())
+    if monthly is None:
+        return [daily.filter(**{f"{day}__range": (cut.first_day, cut.last_day)})]
     months, edges = whole_months(cut.first_day, cut.last_day)
     parts = []
     if edges:
@@ -196,10 +223,11 @@ def cohort_funnel(actor: Actor, cut: Cut, *, by_owner: bool = False) -> dict[int
     grouped = [
         row
         for part in in_period(
-            cut, _scoped(DealFact, actor, cut), "created_on", _scoped(CohortMonthly, actor, cut)
+            cut, _scoped(DealFact, actor, cut), "created_on",
+            monthly_source(actor, cut, CohortMonthly, CohortByCustomer, by_owner=by_owner),
         )
         for row in part.values(*keys)
-        .annotate(n=Sum("deals") if part.model is CohortMonthly else Count("*"),
+        .annotate(n=Count("*") if part.model is DealFact else Sum("deals"),
                   amount=Sum("amount"))
         .order_by()
     ]  # fmt: skip
@@ -230,8 +258,9 @@ def flow_funnel(actor: Actor, cut: Cut) -> Funnel:
     stages = pipeline_stages(actor, cut.pipeline_id)
     counted: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
     for part in in_period(
-        cut, _scoped(StageDaily, actor, cut), "day", _scoped(StageMonthly, actor, cut)
-    ):
+        cut, _scoped(StageDaily, actor, cut), "day",
+        monthly_source(actor, cut, StageMonthly, EntriesByCustomer),
+    ):  # fmt: skip
         grouped = part.values("stage_id").annotate(n=Sum("entered"), amount=Sum("entered_amount"))
         for row in grouped.order_by():
             count, amount = counted[row["stage_id"]]
@@ -327,9 +356,9 @@ def outcomes(actor: Actor, cut: Cut, *, by_owner: bool = False) -> Outcomes:
         cut,
         _scoped(DealFact, actor, cut).filter(outcome__in=[StageKind.WON, StageKind.LOST]),
         "closed_on",
-        _scoped(OutcomeMonthly, actor, cut),
+        monthly_source(actor, cut, OutcomeMonthly, OutcomesByCustomer, by_owner=by_owner),
     ):
-        count = Sum("deals") if part.model is OutcomeMonthly else Count("*")
+        count = Count("*") if part.model is DealFact else Sum("deals")
         rows += part.values(*keys).annotate(n=count, amount=Sum("amount")).order_by()
     still_open = facts.filter(outcome=StageKind.OPEN)
     if by_owner:
