@@ -21,6 +21,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max, Min, OuterRef, Subquery
 
 from salesflow.analytics.models import (
+    DEAL_FACT_CUTS,
     CohortByCustomer,
     CohortMonthly,
     DealFact,
@@ -109,7 +110,7 @@ class Move:
 
 
 # The customer's columns every daily count is kept by, so customer cuts read aggregates too.
-DIMENSIONS = ("source_channel", "industry", "region")
+DIMENSIONS = DEAL_FACT_CUTS
 ENTRY_KEY = ("workspace_id", "pipeline_id", "day", "stage_id", "owner_id", *DIMENSIONS)
 STAY_KEY = (*ENTRY_KEY, "days")
 Dimensions = tuple[str, str, str]

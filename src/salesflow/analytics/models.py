@@ -17,6 +17,8 @@ from salesflow.core.models import Team, Workspace, WorkspaceOwned
 from salesflow.core.money import DECIMAL_PLACES, MAX_DIGITS, validate_not_negative
 from salesflow.pipeline.models import ForecastCategory, Pipeline, Stage, StageKind
 
+# The customer's columns a deal fact holds, by which every figure may be cut.
+DEAL_FACT_CUTS = ("source_channel", "industry", "region")
 # Sums of many amounts need more digits than one amount.
 SUM_DIGITS = MAX_DIGITS + 6
 
@@ -82,9 +84,10 @@ class DealFact(models.Model):
                 ],
                 name="dealfact_closed",
             ),
-            # the open deals per owner that sales velocity counts
+            # the open deals per owner that sales velocity counts, under any customer cut
             models.Index(
-                fields=["workspace", "pipeline", "outcome", "owner"], name="dealfact_open"
+                fields=["workspace", "pipeline", "outcome", "owner", *DEAL_FACT_CUTS],
+                name="dealfact_open_cuts",
             ),
             models.Index(fields=["customer"], name="dealfact_customer"),
         ]
