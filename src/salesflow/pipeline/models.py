@@ -224,19 +224,21 @@ class Deal(Trashable, WorkspaceOwned):
                 name="deal_closing",
             ),
             # every column the Monte Carlo forecast reads of the open deals, stage by stage and
-            # in each stage by amount (its largest deals are read first)
+            # in each stage by amount, then id (its largest deals are read first, in the order
+            # of the index: PostgreSQL sorted a whole stage when the id was not in it)
             models.Index(
                 fields=[
                     "workspace",
                     "pipeline",
                     "stage",
                     "amount",
+                    "id",
                     "probability",
                     "expected_close_date",
                     "owner",
                     "trashed_at",
                 ],
-                name="deal_open_stages",
+                name="deal_open_largest",
             ),
             models.Index(fields=["workspace", "customer"]),
         ]
