@@ -346,28 +346,41 @@ def _count_fact(fact: Mapping[str, Any] | None, sign: int, *, by_owner: bool = T
         return
     counts = {"deals": sign, "amount": sign * (fact["amount"] or 0)}
     workspace_id, pipeline_id = fact["workspace_id"], fact["pipeline_id"]
-    dimensions = _dimensions(fact, "")
-    created = {"furthest_stage_id": fact["furthest_stage_id"], "outcome": fact["outcome"]}
-    if by_owner:
-        _bump(CohortMonthly, {"workspace_id": workspace_id, "pipeline_id": pipeline_id,
-              "month": _month(fact["created_on"]), **created, "owner_id": fact["owner_id"]},
-              counts)  # fmt: skip
-    for leading in _by_customer(workspace_id, pipeline_id, fact["created_on"], dimensions):
-        _bump(CohortByCustomer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **created},
-              counts)  # fmt: skip
-    if fact["outcome"] == StageKind.OPEN:
-        return
-    closed = {
-        "outcome": fact["outcome"],
-        "cycle_days": fact["cycle_days"] if fact["outcome"] == StageKind.WON else 0,
-    }
-    if by_owner:
-        _bump(OutcomeMonthly, {"workspace_id": workspace_id, "pipeline_id": pipeline_id,
-              "month": _month(fact["closed_on"]), **closed, "owner_id": fact["owner_id"]},
-              counts)  # fmt: skip
-    for leading in _by_customer(workspace_id, pipeline_id, fact["closed_on"], dimensions):
-        _bump(OutcomesByCustomer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **closed},
-              counts)  # fmt: skip
+    # (per owner, by customer column, the day that names the month, the rest of the key)
+    counted: list[tuple[type[models.Model], type[models.Model], datetime.date, dict[str, Any]]]
+    counted = [
+        (
+            CohortMonthly,
+            CohortByCustomer,
+            fact["created_on"],
+            {"furthest_stage_id": fact["furthest_stage_id"], "outcome": fact["outcome"]},
+        )
+    ]
+    if fact["outcome"] != StageKind.OPEN:
+        cycle_days = fact["cycle_days"] if fact["outcome"] == StageKind.WON else 0
+        counted.append(
+            (
+                OutcomeMonthly,
+                OutcomesByCustomer,
+                fact["closed_on"],
+                {"outcome": fact["outcome"], "cycle_days": cycle_days},
+            )
+        )
+    for per_owner, by_customer, day, key in counted:
+        if by_owner:
+            _bump(
+                per_owner,
+                {
+                    "workspace_id": workspace_id,
+                    "pipeline_id": pipeline_id,
+                    "month": _month(day),
+                    **key,
+                    "owner_id": fact["owner_id"],
+                },
+                counts,
+            )
+        for leading in _by_customer(workspace_id, pipeline_id, day, _dimensions(fact, "")):
+            _bump(by_customer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **key}, counts)
 
 
 def _save_fact(row: Mapping[str, Any], zone: ZoneInfo) -> None:
