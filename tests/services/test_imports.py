@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from salesflow.core import writes
-from salesflow.core.bulk import collected_between_batches
+from salesflow.core.bulk import COLLECT_EVERY, collected_between_batches
 from salesflow.core.encryption import decrypt
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -235,23 +235,24 @@ def test_a_row_with_a_bad_first_contact_is_left_out_whole(world: World) -> None:
     ]
 
 
-def _refuse_inserts_named(name: str) -> None:
-    """A real database error: a trigger that refuses one customer name."""
+def _refuse_inserts(table: str, column: str, value: str) -> None:
+    """A real database error: a trigger that refuses one value of a column."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.name = '{name}' THEN RAISE EXCEPTION 'refused by trigger'; END IF; "
+                f"IF NEW.{column} = '{value}' THEN RAISE EXCEPTION 'refused by trigger'; END IF; "
                 "RETURN NEW; END $$ LANGUAGE plpgsql"
             )
             cursor.execute(
-                "CREATE TRIGGER refuse_boom BEFORE INSERT ON customers_customer "
+                f"CREATE TRIGGER refuse_boom BEFORE INSERT ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
             )
         else:
             cursor.execute(
-                "CREATE TRIGGER refuse_boom BEFORE INSERT ON customers_customer "
-                f"WHEN NEW.name = '{name}' BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"
+                f"CREATE TRIGGER refuse_boom BEFORE INSERT ON {table} "
+                f"WHEN NEW.{column} = '{value}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"
             )
 
 
@@ -273,7 +274,10 @@ def test_between_batches_the_collector_runs_when_asked_and_is_restored_afterward
             _Node()
         assert garbage() is not None
         survivor = _Node()
-        # When the batch ends
+        # When batches end, the collector waits for the COLLECT_EVERY-th
+        for _ in range(COLLECT_EVERY - 1):
+            collect()
+        assert garbage() is not None
         collect()
         # Then the cycle is freed, and what survives is frozen out of later collections
         assert garbage() is None
@@ -305,12 +309,23 @@ def test_an_import_leaves_the_collector_as_it_found_it(
     assert gc.get_freeze_count() == 0
 
 
-def test_a_failed_batch_changes_nothing_it_should_not(world: World) -> None:
-    # Given five rows read in batches of two, and a database that refuses the name BOOM
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        pytest.param("customers_customer", "name", "BOOM", id="customer"),
+        # the search terms are written last, while the next batch is prepared
+        pytest.param("customers_searchterm", "term", "boom", id="search term"),
+    ],
+)
+def test_a_failed_batch_changes_nothing_it_should_not(
+    world: World, table: str, column: str, value: str
+) -> None:
+    # Given five rows read in batches of two, and a database that refuses the name BOOM (or
+    # its search term)
     lines = ["Name,Phone", "A1,13800000001", "A2,13800000002", "BOOM,13800000003"]
     data = "\n".join([*lines, "A4,13800000004", "A5,13800000005", ""])
     job = upload(world.admin, "a.csv", data.encode())
-    _refuse_inserts_named("BOOM")
+    _refuse_inserts(table, column, value)
     terms_before = SearchTerm.objects.count()
     # When it is imported
     job = run(world.admin, job, batch_rows=2)

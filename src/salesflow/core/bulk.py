@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -22,6 +23,8 @@ from django.db.models import Model
 SQLITE_CACHE_KIB = 1_048_576
 # Pages the write-ahead log grows to between checkpoints while writing batches (4 KiB each).
 CHECKPOINT_PAGES = 1_000_000
+# Batches between two collections of `collected_between_batches`.
+COLLECT_EVERY = 10
 # Parameters one INSERT may bind on every SQLite build (newer ones allow 32,766).
 MAX_PARAMETERS = 999
 
@@ -90,23 +93,29 @@ def writing_batches() -> Iterator[None]:
 
 @contextmanager
 def collected_between_batches() -> Iterator[Callable[[], None]]:
-    """Run Python's cyclic garbage collector between a long job's batches instead of during them.
+    """Keep Python's cyclic garbage collector out of a long job's batches.
 
     Each automatic full collection reads every object the process tracks, and they come as
     often as the tracked objects grow: a job that keeps what it has seen (an import remembers
     every duplicate key of the file) and large caches (pinyin readings, parsed phone numbers)
     makes each one slower than the last (41 full collections took 15.3 s of an import of
     300,000 customers that took 191 s). Inside this block the automatic collector is off; the
-    yielded function, called after each batch, collects the batch's garbage and freezes what
-    survives (`gc.freeze`), so no collection reads an object twice. Afterwards the survivors
-    are unfrozen and the collector is as it was.
+    yielded function, called after each batch, collects after every COLLECT_EVERY batches and
+    freezes what survives (`gc.freeze`), so no collection reads an object twice. Not after
+    every batch: an import of 100,000 customers collecting so found 15 unreachable objects
+    after its first batch and none after the others, and each collection took 0.37 to 0.70 s.
+    Afterwards what was frozen is unfrozen, and the collector is as it was.
     """
     was_enabled = gc.isenabled()
     gc.disable()
+    batches = 0
 
     def collect() -> None:
-        gc.collect()
-        gc.freeze()
+        nonlocal batches
+        batches += 1
+        if batches % COLLECT_EVERY == 0:
+            gc.collect()
+            gc.freeze()
 
     try:
         yield collect
@@ -199,10 +208,47 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     Any other field but the primary key gets its default, as `bulk_create` would give it, so
     a field added to the model later needs no change here unless its value matters.
     """
-    if not rows:
-        return
+    with connection.wrap_database_errors:
+        _insert(*_insert_statement(model, fields, rows))
+
+
+def insert_rows_behind(
+    tables: Sequence[tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]]],
+) -> Future[None]:
+    """Start `insert_rows` of each (model, fields, rows) in a thread, on this connection and in
+    its transaction, and return at once: the caller does work that needs no database meanwhile
+    (and must not touch the connection) until it has waited for the result, which raises what
+    the insert raised.
+
+    PostgreSQL's own work on the rows (above all, filling the indexes) then runs beside the
+    caller's Python, as the driver lets go of the interpreter while it waits on the server.
+    SQLite works inside this process and gains nothing measurable (an import of 100,000
+    customers took 23.1 and 23.3 s with the thread, 23.0 and 23.1 s without), but loses
+    nothing either, so both take the same way.
+    """
+    statements = [_insert_statement(model, fields, rows) for model, fields, rows in tables]
+    connection.ensure_connection()
+    driver = connection.connection
+
+    def write() -> None:
+        for statement in statements:
+            _insert(*statement, driver)
+
+    return _behind.submit(write)
+
+
+# One thread: a connection takes one statement at a time, and an import one batch at a time.
+_behind = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insert-behind")
+
+
+def _insert_statement(
+    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, int, Sequence[Sequence[Any]]]:
+    """The statement that inserts rows of `fields` into the model's table (COPY on
+    PostgreSQL, else an INSERT with a "?" for each value, as SQLite takes them), its number of
+    columns, and the rows with the defaults of the model's other fields."""
     rest = [f for f in model._meta.concrete_fields if f.name not in fields and not f.primary_key]
-    if rest:
+    if rest and rows:
         defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
         rows = [(*row, *defaults) for row in rows]
     quote = connection.ops.quote_name
@@ -210,23 +256,38 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     named = {f.name: f.column for f in model._meta.concrete_fields}
     names = (*fields, *(f.name for f in rest))
     columns = ", ".join(quote(named[name]) for name in names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            # Several rows a statement: each costs less to bind and run than a row at a time.
-            marks = "(" + ", ".join(["%s"] * len(names)) + ")"
-            per = max(MAX_PARAMETERS // len(names), 1)
-            whole = len(rows) - len(rows) % per
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([marks] * per),
-                [[v for row in rows[at : at + per] for v in row] for at in range(0, whole, per)],
+    if connection.vendor == "postgresql":
+        return f"COPY {table} ({columns}) FROM STDIN", len(names), rows
+    return f"INSERT INTO {table} ({columns}) VALUES ", len(names), rows
+
+
+def _insert(statement: str, width: int, rows: Sequence[Sequence[Any]], driver: Any = None) -> None:
+    """Run a statement of `_insert_statement` through the driver's own connection (this
+    thread's, unless given), as Django's cursors would."""
+    if not rows:
+        return
+    if driver is None:
+        connection.ensure_connection()
+        driver = connection.connection
+    if statement.startswith("COPY"):
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # Several rows a statement: each costs less to bind and run than a row at a time.
+    marks = "(" + ", ".join(["?"] * width) + ")"
+    per = max(MAX_PARAMETERS // width, 1)
+    whole = len(rows) - len(rows) % per
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(
+            statement + ", ".join([marks] * per),
+            [[v for row in rows[at : at + per] for v in row] for at in range(0, whole, per)],
+        )
+        if whole < len(rows):
+            cursor.execute(
+                statement + ", ".join([marks] * (len(rows) - whole)),
+                [v for row in rows[whole:] for v in row],
             )
-            if whole < len(rows):
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES "
-                    + ", ".join([marks] * (len(rows) - whole)),
-                    [v for row in rows[whole:] for v in row],
-                )
+    finally:
+        cursor.close()

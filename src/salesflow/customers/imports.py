@@ -13,8 +13,8 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any, TypeVar
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -29,7 +29,7 @@ from salesflow.core.bulk import collected_between_batches, refresh_statistics, w
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
-from salesflow.customers.columns import columns, headers_key, suggest
+from salesflow.customers.columns import Column, columns, headers_key, suggest
 from salesflow.customers.importers import (
     ID,
     IMPORTERS,
@@ -39,6 +39,7 @@ from salesflow.customers.importers import (
     Importer,
     Outcome,
     Problem,
+    Row,
     parse_rows,
 )
 from salesflow.customers.models import (
@@ -55,6 +56,7 @@ from salesflow.customers.models import (
 # of 20,000). On SQLite another writer waits for the batch under way (about 10 s on the
 # benchmark machine; it waits up to 20 s before giving up).
 BATCH_ROWS = 20_000
+T = TypeVar("T")
 # Problems stored per job at most; the counts still count every failed row.
 MAX_PROBLEMS = 100_000
 # Each entity needs these columns mapped, one of each group.
@@ -306,8 +308,12 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             early = [Problem(row, "", "", reason) for row, reason in table.problems]
             stored += _store(job, early, headers, stored)
             counts["failed"] += len(early)
-            for number, batch in enumerate(_batches(table.rows, batch_rows), start=1):
-                outcome = _run_batch(importer, parse_rows(batch, mapped), job.dry_run)
+            following = _preparing(importer, table.rows, batch_rows, mapped)
+            number, ahead = 0, following()
+            while ahead is not None:
+                number += 1
+                batch, rows = ahead
+                outcome, ahead = _run_batch(importer, rows, job.dry_run, following)
                 stored += _store(job, outcome.problems, headers, stored)
                 created.extend(outcome.created)
                 updated.extend(outcome.updated)
@@ -357,16 +363,55 @@ def _batches(
         yield batch
 
 
-def _run_batch(importer: Importer, rows: list[Any], dry_run: bool) -> Outcome:
+Prepared = tuple[list[tuple[int, list[str]]], list[Row]]
+
+
+def _preparing(
+    importer: Importer,
+    rows: Iterator[tuple[int, list[str]]],
+    size: int,
+    mapped: list[tuple[int, Column]],
+) -> Callable[[], Prepared | None]:
+    """A function giving the next batch of the file, parsed and prepared (without the
+    database: see `_run_batch`), and None once the file is read."""
+    batches = _batches(rows, size)
+
+    def following() -> Prepared | None:
+        batch = next(batches, None)
+        if batch is None:
+            return None
+        parsed = parse_rows(batch, mapped)
+        importer.prepare(parsed)
+        return batch, parsed
+
+    return following
+
+
+def _run_batch(
+    importer: Importer, rows: list[Row], dry_run: bool, following: Callable[[], T]
+) -> tuple[Outcome, T]:
     """One batch in one transaction; on a database error none of its rows is written and
-    each row that was to be is reported with the database's reason."""
+    each row that was to be is reported with the database's reason.
+
+    While the batch's last writes run (`Importer.writing_behind`), `following()` prepares the
+    next batch, which must not touch the database; its result is returned with the outcome.
+    """
+    ahead: list[T] = []
+    preparing = False
     try:
         # Bulk writes use the driver directly (COPY): its errors become Django's here too.
         with transaction.atomic(), connection.wrap_database_errors:
             outcome = importer.run(rows, lock=not dry_run)
+            with importer.writing_behind():
+                preparing = True
+                ahead.append(following())
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as refused:
+        if preparing and not ahead:
+            raise  # the next batch failed to be prepared: that is no refusal of this one
+        if not ahead:
+            ahead.append(following())
         importer.rolled_back()
         reason = gettext(
             "The database refused this batch of rows, so none was saved: %(error)s"
@@ -377,8 +422,8 @@ def _run_batch(importer: Importer, rows: list[Any], dry_run: bool) -> Outcome:
         }
         failed = [p for row in rows for p in row.problems]
         failed += [Problem(row.number, "", "", reason) for row in rows if row.ok]
-        return Outcome(problems=failed)
-    return outcome
+        return Outcome(problems=failed), ahead[0]
+    return outcome, ahead[0]
 
 
 def _store(job: ImportJob, found: list[Problem], headers: Mapping[str, str], stored: int) -> int:

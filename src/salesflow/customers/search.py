@@ -58,9 +58,7 @@ def term_rows(
 ) -> list[TermRow]:
     """The SearchTerm rows of one customer, as tuples in TERM_FIELDS order (for bulk writes)."""
     ranked = customer_terms(kind=kind, name=name, phone=phone, email=email, contacts=contacts)
-    return [
-        (workspace_id, owner_id, customer_id, rank, term) for term, rank in sorted(ranked.items())
-    ]
+    return [(workspace_id, owner_id, customer_id, rank, term) for term, rank in ranked.items()]
 
 
 def initial(customer: Customer) -> str:

@@ -283,26 +283,36 @@ def customer_terms(
     The customer's own name, e-mail address and phone number rank WHOLE; their parts and
     everything of its contacts (name with its pinyin, e-mail addresses, phone numbers) PART.
     """
-    person = kind == CustomerKind.PERSON
+    ranked = dict(own_terms(kind, name, phone, email, region))
+    for contact in contacts:
+        _add(ranked, name_terms(contact.name, person=True)[0], PART)
+        for address in contact.emails:
+            _add(ranked, email_terms(address)[0], PART)
+        for number in contact.phones:
+            _add(ranked, phone_terms(number, region)[0], PART)
+    return ranked
+
+
+@lru_cache(maxsize=65536)
+def own_terms(
+    kind: str, name: str, phone: str, email: str, region: str = PHONE_REGION
+) -> tuple[tuple[str, int], ...]:
+    """The terms of a customer's own name, e-mail address and phone number, with their ranks.
+    Remembered, as an import works them out for the next batch while writing one."""
     ranked: dict[str, int] = {}
-
-    def add(terms: Iterable[str], rank: int) -> None:
-        for text in terms:
-            term = text[:TERM_LENGTH]
-            if term and ranked.get(term, PART + 1) > rank:
-                ranked[term] = rank
-
     for whole, parts in (
-        name_terms(name, person=person),
+        name_terms(name, person=kind == CustomerKind.PERSON),
         email_terms(email),
         phone_terms(phone, region),
     ):
-        add(whole, WHOLE)
-        add(parts, PART)
-    for contact in contacts:
-        add(name_terms(contact.name, person=True)[0], PART)
-        for address in contact.emails:
-            add(email_terms(address)[0], PART)
-        for number in contact.phones:
-            add(phone_terms(number, region)[0], PART)
-    return ranked
+        _add(ranked, whole, WHOLE)
+        _add(ranked, parts, PART)
+    return tuple(ranked.items())
+
+
+def _add(ranked: dict[str, int], terms: Iterable[str], rank: int) -> None:
+    """Add terms (cut to TERM_LENGTH), keeping each one's best (lowest) rank."""
+    for text in terms:
+        term = text[:TERM_LENGTH]
+        if term and ranked.get(term, PART + 1) > rank:
+            ranked[term] = rank
