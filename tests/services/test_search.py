@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import phonenumbers
 import pytest
 from django.core.management import call_command
 from django.utils import translation
@@ -131,6 +132,27 @@ def test_phone_numbers_are_stored_as_national_significant_numbers() -> None:
     # too short to be a number: the digits as typed
     assert phone_digits("5555") == "5555"
     assert query_term(" +86 138 0013 8000 ") == "13800138000"
+
+
+def test_a_plain_mobile_number_reads_as_phonenumbers_reads_it() -> None:
+    # Given every mobile prefix 130 … 199 with ten ways to end, and numbers phonenumbers
+    # does not take as they are (179… starts like China's prefix for dialling abroad)
+    numbers = [f"1{p:02d}{end}" for p in range(30, 100) for end in (
+        "00000000", "99999999", "00123456", "00000001", "00100000", "12345678", "90000000",
+        "55550100", "00012345", "79000000")]  # fmt: skip
+    for number in numbers:
+        # When read with the parse the fast reading skips
+        try:
+            parsed = phonenumbers.parse(number, "CN")
+            possible = phonenumbers.is_possible_number(parsed)
+        except phonenumbers.NumberParseException:
+            possible = False
+        expected = phonenumbers.national_significant_number(parsed) if possible else number
+        # Then both read the same
+        assert phone_digits(number) == expected == number
+    # And a number with anything else in it is parsed as before
+    assert phone_digits("+86 13800138000") == "13800138000"
+    assert phone_digits("１３８００１３８０００") == "13800138000"
 
 
 def test_an_email_address_is_found_whole_or_by_its_parts(world: World) -> None:

@@ -93,6 +93,9 @@ SURNAMES: dict[str, tuple[str, ...]] = {
 LONGEST_SURNAME = max(len(surname) for surname in SURNAMES)
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+# A mainland mobile number written as its eleven digits alone is its own national number:
+# read so without parsing it, which costs phonenumbers about 11 µs.
+PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 PHONE_LIKE = re.compile(r"[\d\s+\-().]*\d[\d\s+\-().]*")
 
 
@@ -237,6 +240,8 @@ def parsed_phone(phone: str, region: str = PHONE_REGION) -> phonenumbers.PhoneNu
 
 @lru_cache(maxsize=65536)
 def _phone_digits(phone: str, region: str) -> str:
+    if region == "CN" and PLAIN_MOBILE.fullmatch(phone):
+        return phone  # what phonenumbers makes of it too (tests/services/test_search.py)
     number = parsed_phone(phone, region)
     if number is not None and phonenumbers.is_possible_number(number):
         return phonenumbers.national_significant_number(number)
