@@ -346,6 +346,7 @@ def _count_fact(fact: Mapping[str, Any] | None, sign: int, *, by_owner: bool = T
         return
     counts = {"deals": sign, "amount": sign * (fact["amount"] or 0)}
     workspace_id, pipeline_id = fact["workspace_id"], fact["pipeline_id"]
+    dimensions = _dimensions(fact, "")
     # (per owner, by customer column, the day that names the month, the rest of the key)
     counted: list[tuple[type[models.Model], type[models.Model], datetime.date, dict[str, Any]]]
     counted = [
@@ -379,7 +380,7 @@ def _count_fact(fact: Mapping[str, Any] | None, sign: int, *, by_owner: bool = T
                 },
                 counts,
             )
-        for leading in _by_customer(workspace_id, pipeline_id, day, _dimensions(fact, "")):
+        for leading in _by_customer(workspace_id, pipeline_id, day, dimensions):
             _bump(by_customer, {**dict(zip(BY_CUSTOMER, leading, strict=True)), **key}, counts)
 
 

@@ -296,7 +296,8 @@ def monte_carlo_forecast(
     index = {s.pk: i for i, s in enumerate(stages)}
     histograms = close_day_histograms(actor, cut, stages, today)
     without_history = [stages[i].pk for i in montecarlo.stages_without_history(histograms)]
-    deals = open_deals(actor, cut).filter(stage_id__in=index)
+    seen = open_deals(actor, cut)
+    deals = seen.filter(stage_id__in=index)
     groups = _deal_groups(deals, without_history)
     count = sum(group["count"] for group in groups)
     if not months:
@@ -324,8 +325,7 @@ def monte_carlo_forecast(
         candidates = [
             row
             for stage_id in index
-            for row in open_deals(actor, cut)
-            .filter(stage_id=stage_id, amount__gt=0)
+            for row in seen.filter(stage_id=stage_id, amount__gt=0)
             .order_by("-amount", "-pk")
             .values_list(*columns)[:largest]
         ]

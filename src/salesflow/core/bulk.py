@@ -208,8 +208,9 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     Any other field but the primary key gets its default, as `bulk_create` would give it, so
     a field added to the model later needs no change here unless its value matters.
     """
+    connection.ensure_connection()
     with connection.wrap_database_errors:
-        _insert(*_insert_statement(model, fields, rows))
+        _insert(*_insert_statement(model, fields, rows), connection.connection)
 
 
 def insert_rows_behind(
@@ -261,14 +262,10 @@ def _insert_statement(
     return f"INSERT INTO {table} ({columns}) VALUES ", len(names), rows
 
 
-def _insert(statement: str, width: int, rows: Sequence[Sequence[Any]], driver: Any = None) -> None:
-    """Run a statement of `_insert_statement` through the driver's own connection (this
-    thread's, unless given), as Django's cursors would."""
+def _insert(statement: str, width: int, rows: Sequence[Sequence[Any]], driver: Any) -> None:
+    """Run a statement of `_insert_statement` through the driver's own connection."""
     if not rows:
         return
-    if driver is None:
-        connection.ensure_connection()
-        driver = connection.connection
     if statement.startswith("COPY"):
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

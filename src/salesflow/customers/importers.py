@@ -384,7 +384,8 @@ class CustomerImporter(Importer):
 
     def prepare(self, rows: list[Row]) -> None:
         """The match keys, and the names' readings and own search terms (which the functions
-        computing them remember, while they are reused)."""
+        computing them remember, while they are reused; the A–Z letter reads the same
+        reading)."""
         for row in rows:
             if not row.ok:
                 continue
@@ -393,7 +394,6 @@ class CustomerImporter(Importer):
             if isinstance(values["name"], str) and isinstance(values["kind"], str):
                 customer_terms(kind=values["kind"], name=values["name"],
                                phone=values["phone"], email=values["email"])  # fmt: skip
-                initial_of(values["name"], person=values["kind"] == CustomerKind.PERSON)
 
     def key_of(self, row: Row) -> Any:
         """The row's match key, read once (a phone number's parse is not cheap)."""

@@ -300,10 +300,11 @@ def customer_terms(
 
 @lru_cache(maxsize=65536)
 def own_terms(
-    kind: str, name: str, phone: str, email: str, region: str = PHONE_REGION
+    kind: str, name: str, phone: str, email: str, region: str
 ) -> tuple[tuple[str, int], ...]:
     """The terms of a customer's own name, e-mail address and phone number, with their ranks.
-    Remembered, as an import works them out for the next batch while writing one."""
+    Remembered, as an import works them out for the next batch while writing one (every
+    argument is passed by position, always all of them, so that one call is one key)."""
     ranked: dict[str, int] = {}
     for whole, parts in (
         name_terms(name, person=kind == CustomerKind.PERSON),
