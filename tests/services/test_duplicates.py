@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -55,6 +56,21 @@ def test_phone_keys_keep_the_country_and_area_and_drop_what_cannot_be_dialled() 
     # a local-only service number (a bank's 95588) and text are no key at all
     assert phone_key("95588") == ""
     assert phone_key("ask reception") == ""
+
+
+def test_a_plain_mobile_number_is_keyed_as_phonenumbers_keys_it() -> None:
+    # Given every mobile prefix 130 … 199 with ten ways to end
+    numbers = [f"1{p:02d}{end}" for p in range(30, 100) for end in (
+        "00000000", "99999999", "00123456", "00000001", "00100000", "12345678", "90000000",
+        "55550100", "00012345", "79000000")]  # fmt: skip
+    for number in numbers:
+        # When keyed by phonenumbers as the fast reading would not
+        parsed = phonenumbers.parse(number, "CN")
+        reason = phonenumbers.is_possible_number_with_reason(parsed)
+        assert reason == phonenumbers.ValidationResult.IS_POSSIBLE
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        # Then both give the same key
+        assert phone_key(number) == expected == f"+86{number}"
 
 
 def test_email_keys_ignore_case_and_surrounding_space() -> None:

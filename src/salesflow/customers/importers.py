@@ -383,17 +383,18 @@ class CustomerImporter(Importer):
         self.batch_keys = []
 
     def prepare(self, rows: list[Row]) -> None:
-        """The match keys, and the names' readings and own search terms (which the functions
-        computing them remember, while they are reused; the A–Z letter reads the same
-        reading)."""
+        """The match keys, and the names' readings, own search terms and duplicate keys (which
+        the functions computing them remember, while they are reused; the A–Z letter reads the
+        same reading)."""
         for row in rows:
             if not row.ok:
                 continue
             self.key_of(row)
             values = CUSTOMER_DEFAULTS | row.values
-            if isinstance(values["name"], str) and isinstance(values["kind"], str):
-                customer_terms(kind=values["kind"], name=values["name"],
-                               phone=values["phone"], email=values["email"])  # fmt: skip
+            kind, name, phone, email = (values[k] for k in ("kind", "name", "phone", "email"))
+            if isinstance(name, str) and isinstance(kind, str):
+                customer_terms(kind=kind, name=name, phone=phone, email=email)
+                customer_keys(kind=kind, name=name, phones=(phone,), emails=(email,))
 
     def key_of(self, row: Row) -> Any:
         """The row's match key, read once (a phone number's parse is not cheap)."""
