@@ -298,8 +298,9 @@ class SearchTerm(models.Model):
     # Keyed by the order searches read, (workspace, rank, term, customer), without an id of
     # its own: a column, a sequence and an index less to write for each of the millions of
     # terms. An import writes a batch's terms in this order, so the key's uniqueness is checked
-    # on the page being filled; keyed by (customer, term) it was checked at random places, which
-    # took a fifth of the terms' COPY (measured on 435,000 terms into 8.2 million).
+    # on the page being filled. Keyed by (customer, term), it was checked at random places: of
+    # a COPY of 435,081 terms into 8.2 million, that key alone took 2.2 to 2.5 s, the same
+    # index without uniqueness 1.1 s (docs/benchmarks.md).
     pk = models.CompositePrimaryKey("workspace", "rank", "term", "customer")
     # No database constraints on workspace and customer either: the terms are derived, written
     # only beside their customer and deleted with it (Django cascades). PostgreSQL checks
