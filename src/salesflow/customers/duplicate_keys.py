@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.customers.models import CustomerKind
-from salesflow.customers.terms import PHONE_REGION, PLAIN_MOBILE, parsed_phone
+from salesflow.customers.terms import PHONE_REGION, parsed_phone, plain_mobile
 
 # Longest key stored: an e-mail address may be 254 characters.
 KEY_LENGTH = 254
@@ -65,7 +65,7 @@ def phone_key(phone: str, region: str = PHONE_REGION) -> str:
     """A phone number in E.164: +86 138 0013 8000, 13800138000 and 0086-138-0013-8000 are
     +8613800138000. Empty when the text is not a number one could dial from anywhere
     (a local-only service number such as 95588 is shared by strangers)."""
-    if region == "CN" and PLAIN_MOBILE.fullmatch(phone):
+    if plain_mobile(phone, region):
         return "+86" + phone  # what phonenumbers makes of it (tests/services/test_duplicates.py)
     number = parsed_phone(phone, region)
     if number is None:

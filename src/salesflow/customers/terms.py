@@ -238,9 +238,15 @@ def parsed_phone(phone: str, region: str = PHONE_REGION) -> phonenumbers.PhoneNu
         return None
 
 
+def plain_mobile(phone: str, region: str) -> bool:
+    """Whether the text is a mainland mobile number as its eleven digits alone, which is read
+    without phonenumbers (its own national number, +86 before it in E.164)."""
+    return region == "CN" and PLAIN_MOBILE.fullmatch(phone) is not None
+
+
 @lru_cache(maxsize=65536)
 def _phone_digits(phone: str, region: str) -> str:
-    if region == "CN" and PLAIN_MOBILE.fullmatch(phone):
+    if plain_mobile(phone, region):
         return phone  # what phonenumbers makes of it too (tests/services/test_search.py)
     number = parsed_phone(phone, region)
     if number is not None and phonenumbers.is_possible_number(number):
