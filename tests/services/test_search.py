@@ -110,9 +110,13 @@ def test_part_of_a_name_or_of_its_pinyin_finds_it(world: World) -> None:
         ("+86 138 0013 8000", "13800138000"),
         ("+86 21 5555 0100", "021-5555-0100"),
         ("(021) 5555-0100", "+86 21 55550100"),
-        # a run of four or more digits from the middle or the end
+        # a group after the first, the last eight digits, the last four
         ("+86 21 5555 0100", "5555"),
+        ("+86 21 5555 0100", "55550100"),
         ("+86 21 5555 0100", "0100"),
+        ("138 0013 8000", "0013"),
+        ("138 0013 8000", "0013 8000"),
+        ("138 0013 8000", "8000"),
     ],
 )
 def test_a_phone_number_is_found_in_any_format(world: World, stored: str, typed: str) -> None:
@@ -355,5 +359,34 @@ def test_terms_are_bounded_per_customer() -> None:
     terms = customer_terms(kind="company", name=name, phone="13800138000", email="a@b.cn")
 
     # then: 3 whole name terms (name, pinyin, initials) + 8 name suffixes + 8 pinyin suffixes
-    # + 1 address + 2 parts (local part, domain) + 1 number + 7 tails (4 to 10 digits) = 30
-    assert len(terms) == 3 + 8 + 8 + 1 + 2 + 1 + 7
+    # + 1 address + 2 parts (local part, domain) + 1 number + 2 tails (8 and 4 digits) = 25
+    assert len(terms) == 3 + 8 + 8 + 1 + 2 + 1 + 2
+
+
+def test_a_run_of_digits_inside_a_group_finds_no_number(world: World) -> None:
+    # given
+    make_customer(world.admin, name="Blue Lake", phone="138 0013 8000")
+
+    # then the first group finds it as the number's start, the others as its tails, and a run
+    # from inside a group does not
+    assert [found(world.admin, typed) for typed in ("138", "0013", "8000")] == [["Blue Lake"]] * 3
+    assert [found(world.admin, typed) for typed in ("3800", "0138", "38000")] == [[], [], []]
+
+
+def test_a_companys_legal_form_alone_finds_no_company(world: World) -> None:
+    # given
+    make_customer(world.admin, name="杭州华信钢铁集团有限公司")
+    make_customer(world.admin, name="Huaxin Steel (China) Co., Ltd.")
+    make_customer(world.admin, name="上海有限公司")
+    make_customer(world.admin, name="欧阳有限", kind="person")
+
+    # then a part of a name finds it with its legal form, the legal form alone finds none, and
+    # a person's name is not read for one
+    assert found(world.admin, "钢铁集团有限公司") == ["杭州华信钢铁集团有限公司"]
+    assert found(world.admin, "tiejituan") == ["杭州华信钢铁集团有限公司"]
+    assert found(world.admin, "(china)co") == ["Huaxin Steel (China) Co., Ltd."]
+    assert found(world.admin, "有限公司") == []
+    assert found(world.admin, "youxiangongsi") == []
+    assert found(world.admin, "集团有限") == []
+    assert found(world.admin, "co.,ltd") == []
+    assert found(world.admin, "有限") == ["欧阳有限"]

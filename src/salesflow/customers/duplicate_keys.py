@@ -18,32 +18,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.customers.models import CustomerKind
-from salesflow.customers.terms import PHONE_REGION, parsed_phone, plain_mobile
+from salesflow.customers.terms import (
+    HAN_SUFFIXES,
+    LATIN_SUFFIXES,
+    PHONE_REGION,
+    parsed_phone,
+    plain_mobile,
+)
 
 # Longest key stored: an e-mail address may be 254 characters.
 KEY_LENGTH = 254
 
-# Company suffixes that do not tell two companies apart, longest first. Removed from the end of
-# a name, one after another, so 华信钢铁集团有限公司 and 华信钢铁 are one name.
-HAN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
 # A branch (分公司) is another company than its head office: its 公司 stays.
 BRANCH = "分公司"
-LATIN_SUFFIXES = frozenset(
-    {
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "inc",
-        "incorporated",
-        "ltd",
-        "limited",
-        "llc",
-        "plc",
-        "gmbh",
-        "group",
-    }
-)
 
 
 class KeyKind(models.TextChoices):

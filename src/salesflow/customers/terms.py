@@ -31,13 +31,37 @@ PHONE_REGION = "CN"
 TERM_LENGTH = 64
 # How many suffixes of a name (by character or word) and of its pinyin are stored at most.
 MAX_SUFFIXES = 8
-# Shortest tail of a phone number that finds it.
-PHONE_TAIL = 4
+# The tails of a phone number that find it, by their length: a number is read in groups
+# (138 0013 8000, 021 5555 0100), the last eight digits from the second group on and the last
+# four, the 尾号 people remember a number by. A query finds the tails it starts, so `0013`,
+# `5555` and `8000` find theirs; a run of digits from inside a group does not.
+PHONE_TAILS = (8, 4)
 # Where a term ranks: the whole of a customer's own name, e-mail or phone before any part.
 WHOLE, PART = 0, 1
 # The A–Z index: a name not starting with a letter or a Chinese character is filed here.
 OTHER_INITIAL = "#"
 INITIALS = (*string.ascii_uppercase, OTHER_INITIAL)
+
+# A company's legal form, which does not tell it apart: Chinese endings, longest first (removed
+# from the end of a name one after another, 集团有限公司 is two), and words of other languages.
+HAN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
+LATIN_SUFFIXES = frozenset(
+    {
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "plc",
+        "gmbh",
+        "group",
+    }
+)
+_HAN_SUFFIX_TAILS = frozenset(suffix[i:] for suffix in HAN_SUFFIXES for i in range(len(suffix)))
 
 # Surnames read differently from the character's everyday reading, and compound surnames
 # (read as one unit, so 长孙 is zhǎngsūn, not chángsūn). Applied only to people's names.
@@ -202,10 +226,31 @@ def name_terms(name: str, *, person: bool) -> tuple[set[str], set[str]]:
         whole |= {"".join(syllables), reading.initials}
     parts: set[str] = set()
     for start in range(1, min(len(units), MAX_SUFFIXES + 1)):
+        if not person and legal_form(units[start:]):
+            break  # and so is every later part
         parts.add("".join(units[start:]))
         if han:
             parts.add("".join(syllables[start:]))
     return whole, parts
+
+
+def legal_form(units: Sequence[str]) -> bool:
+    """Whether the end of a company's name is only its legal form or the end of one (有限公司,
+    限公司, 集团有限公司, `Co., Ltd.`): nearly every company would be found by it, as a search
+    for 公司 would list them all, and these parts were a tenth of all terms."""
+    text = "".join(c for c in "".join(units) if not _punctuation(c))
+    while text and text not in _HAN_SUFFIX_TAILS:
+        suffix = next((s for s in HAN_SUFFIXES if text.endswith(s)), None)
+        if suffix is None:
+            words = ("".join(c for c in unit if not _punctuation(c)) for unit in units)
+            return all(not word or word in LATIN_SUFFIXES for word in words)
+        text = text[: -len(suffix)]
+    return True
+
+
+def _punctuation(c: str) -> bool:
+    """Punctuation, a symbol or a space."""
+    return unicodedata.category(c)[0] in "PSZ"
 
 
 def email_terms(email: str) -> tuple[set[str], set[str]]:
@@ -255,13 +300,12 @@ def _phone_digits(phone: str, region: str) -> str:
 
 
 def phone_terms(phone: str, region: str = PHONE_REGION) -> tuple[set[str], set[str]]:
-    """The national number; and each tail of at least PHONE_TAIL digits, for a number
-    remembered by its end or its middle."""
+    """The national number; and its tails of PHONE_TAILS digits, for a number remembered by
+    its groups after the first."""
     digits = phone_digits(phone, region)
     if not digits:
         return set(), set()
-    tails = {digits[start:] for start in range(1, len(digits) - PHONE_TAIL + 1)}
-    return {digits}, tails
+    return {digits}, {digits[-length:] for length in PHONE_TAILS if len(digits) > length}
 
 
 def query_term(text: str, region: str = PHONE_REGION) -> str:
