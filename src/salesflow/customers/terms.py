@@ -61,7 +61,16 @@ LATIN_SUFFIXES = frozenset(
         "group",
     }
 )
-_HAN_SUFFIX_TAILS = frozenset(suffix[i:] for suffix in HAN_SUFFIXES for i in range(len(suffix)))
+# A Chinese legal form, or its end: 司 to 有限公司, and one before another (集团有限公司).
+_HAN_SUFFIX_TAILS = {suffix[i:] for suffix in HAN_SUFFIXES for i in range(len(suffix))}
+_HAN_LEGAL_FORMS = frozenset(
+    {
+        "",
+        *_HAN_SUFFIX_TAILS,
+        *(tail + suffix for tail in _HAN_SUFFIX_TAILS for suffix in HAN_SUFFIXES),
+    }
+)
+_NOT_WORD = re.compile(r"[\W_]+")
 
 # Surnames read differently from the character's everyday reading, and compound surnames
 # (read as one unit, so 长孙 is zhǎngsūn, not chángsūn). Applied only to people's names.
@@ -225,32 +234,28 @@ def name_terms(name: str, *, person: bool) -> tuple[set[str], set[str]]:
     if han:
         whole |= {"".join(syllables), reading.initials}
     parts: set[str] = set()
-    for start in range(1, min(len(units), MAX_SUFFIXES + 1)):
-        if not person and legal_form(units[start:]):
-            break  # and so is every later part
+    last = len(units) if person else legal_form_start(units)
+    for start in range(1, min(last, MAX_SUFFIXES + 1)):
         parts.add("".join(units[start:]))
         if han:
             parts.add("".join(syllables[start:]))
     return whole, parts
 
 
-def legal_form(units: Sequence[str]) -> bool:
-    """Whether the end of a company's name is only its legal form or the end of one (有限公司,
-    限公司, 集团有限公司, `Co., Ltd.`): nearly every company would be found by it, as a search
-    for 公司 would list them all, and these parts were a tenth of all terms."""
-    text = "".join(c for c in "".join(units) if not _punctuation(c))
-    while text and text not in _HAN_SUFFIX_TAILS:
-        suffix = next((s for s in HAN_SUFFIXES if text.endswith(s)), None)
-        if suffix is None:
-            words = ("".join(c for c in unit if not _punctuation(c)) for unit in units)
-            return all(not word or word in LATIN_SUFFIXES for word in words)
-        text = text[: -len(suffix)]
-    return True
-
-
-def _punctuation(c: str) -> bool:
-    """Punctuation, a symbol or a space."""
-    return unicodedata.category(c)[0] in "PSZ"
+def legal_form_start(units: Sequence[str]) -> int:
+    """Where a company's legal form starts among the units of its name (有限公司, 集团有限公司,
+    `Co., Ltd.`, punctuation around them); the number of units if it has none. A part of the
+    name from there on is left out of its terms: nearly every company would be found by it,
+    as a search for 公司 would list them all, and these parts were a tenth of all terms. The
+    first unit always stays, so a name that is only a legal form keeps its own."""
+    start, text, words = len(units), "", True
+    while start > 1:
+        bare = _NOT_WORD.sub("", units[start - 1])
+        words = words and (not bare or bare in LATIN_SUFFIXES)
+        if not (words or bare + text in _HAN_LEGAL_FORMS):
+            break
+        start, text = start - 1, bare + text
+    return start
 
 
 def email_terms(email: str) -> tuple[set[str], set[str]]:
