@@ -256,6 +256,15 @@ def _refuse_inserts(table: str, column: str, value: str) -> None:
             )
 
 
+def _allow_inserts(table: str) -> None:
+    """Drop the trigger of `_refuse_inserts`, for a test whose transactions commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER refuse_boom ON {table}" if connection.vendor == "postgresql"
+                       else "DROP TRIGGER refuse_boom")  # fmt: skip
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION refuse_boom()")
+
+
 class _Node:
     """An object in a reference cycle: freed only by the cyclic garbage collector."""
 
@@ -342,6 +351,45 @@ def test_a_failed_batch_changes_nothing_it_should_not(
     # And the job's single audit record counts what happened
     audit = AuditRecord.objects.get(entity="customers.importjob", entity_id=job.pk, action="import")
     assert audit.changes == {"created": 3, "updated": 0, "skipped": 0, "failed": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        pytest.param("customers_customer", "name", "BOOM", id="customer"),
+        # refused while the batch after it runs, on PostgreSQL
+        pytest.param("customers_searchterm", "term", "boom", id="search term"),
+    ],
+)
+def test_batches_committed_one_by_one_stay_apart(
+    world: World, table: str, column: str, value: str
+) -> None:
+    # Given batches that commit for real (on PostgreSQL each runs on a connection of its own
+    # while the one before writes its search terms), a database that refuses one batch, and a
+    # later row repeating the phone number of the first
+    assert imports._overlapping() == (connection.vendor == "postgresql")
+    lines = ["Name,Phone", "A1,13800000001", "A2,13800000002", "BOOM,13800000003",
+             "A4,13800000004", "A5,13800000005", "A6,13800000001", "A7,13800000007"]  # fmt: skip
+    job = upload(world.admin, "a.csv", "\n".join([*lines, ""]).encode())
+    _refuse_inserts(table, column, value)
+    try:
+        # When it is imported in batches of two
+        job = run(world.admin, job, batch_rows=2)
+    finally:
+        _allow_inserts(table)
+    # Then the refused batch (rows 4 and 5) is reported whole, the repeat (row 7) names the
+    # first row, and the other batches are in with their search terms
+    assert (job.status, job.created, job.failed, job.processed) == ("finished", 4, 3, 7)
+    assert names(world.admin) == ["A1", "A2", "A5", "A7"]
+    found = problems(job)
+    assert [(row, field) for row, field, _v, _r in found] == [(4, ""), (5, ""), (7, "Phone")]
+    assert "Row 2 of this file" in found[2][3]
+    customers = set(Customer.objects.values_list("pk", flat=True))
+    assert set(job.created_ids) == customers
+    assert set(SearchTerm.objects.values_list("customer_id", flat=True)) == customers
+    assert [c.name for c in CustomerSearch(world.admin, "a7", Customer.objects.all()).page(
+        None, 10)[0]] == ["A7"]  # fmt: skip
 
 
 @pytest.mark.parametrize("on_match", ["update", "skip"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -309,9 +309,10 @@ class Importer:
 
     @contextmanager
     def writing_behind(self) -> Iterator[None]:
-        """Write what was left for last in a thread while the block runs (it must not use the
-        database: it prepares the next batch), and wait for it on leaving the block: the
-        database fills the indexes while Python works on the next rows."""
+        """Write what was left for last in a thread while the block runs (it must not use this
+        connection: it prepares the next batch, or lets it run on a connection of its own), and
+        wait for it on leaving the block: the database fills the indexes while Python works on
+        the next rows."""
         behind, self.behind = self.behind, []
         written = insert_rows_behind(behind)
         try:
@@ -319,23 +320,42 @@ class Importer:
         finally:
             written.result()
 
-    def rolled_back(self) -> None:
-        """The batch just run was not written after all: forget what it would have created."""
-        self.behind = []
+    def forgetting(self) -> Callable[[], None]:
+        """A function that forgets what the batch just run would have created, for when the
+        database refuses the batch after all. Taken before the next batch runs: by the time
+        it is called, the next batch may be running already (see `imports._overlapped`)."""
+        behind = self.behind
+        return behind.clear
 
     def first_time(self, row: Row, key: Any, column: str) -> bool:
-        """Whether no earlier row of the file had this key; a repeat is reported."""
+        """Whether no earlier row of the file was to create a record with this key, which
+        this row now is; a repeat is reported."""
         if not key or (isinstance(key, tuple) and not key[-1]):
             return True
         earlier = self.seen.setdefault(key, row.number)
-        if earlier != row.number:
-            row.fail(
-                column,
-                _("Row %(row)d of this file has the same value; this row was left out.")
-                % {"row": earlier},
-            )
+        if earlier == row.number:
+            return True
+        self._repeat(row, column, earlier)
+        return False
+
+    def repeats(self, row: Row, key: Any, column: str) -> bool:
+        """Whether an earlier row of the file was to create a record with this key; if so,
+        the row is reported. Asked before the rows are matched, so that such a row is refused
+        in whichever batch it comes, whether or not the earlier row's batch has committed
+        yet (batches overlap on PostgreSQL: see `imports._overlapped`)."""
+        earlier = self.seen.get(key) if key else None
+        if earlier is None or earlier == row.number:
             return False
+        self._repeat(row, column, earlier)
         return True
+
+    @staticmethod
+    def _repeat(row: Row, column: str, earlier: int) -> None:
+        row.fail(
+            column,
+            _("Row %(row)d of this file has the same value; this row was left out.")
+            % {"row": earlier},
+        )
 
     def stamp(self) -> tuple[str, int, int]:
         now = db_time(timezone.now(), self.zone)
@@ -376,20 +396,25 @@ class CustomerImporter(Importer):
         self.new_keys: dict[Key, int] = {}
         self.batch_keys: list[Key] = []
 
-    def rolled_back(self) -> None:
-        super().rolled_back()
-        for key in self.batch_keys:
-            del self.new_keys[key]
-        self.batch_keys = []
+    def forgetting(self) -> Callable[[], None]:
+        forget_rest, keys = super().forgetting(), self.batch_keys
+
+        def forget() -> None:
+            forget_rest()
+            for key in keys:
+                del self.new_keys[key]
+
+        return forget
 
     def prepare(self, rows: list[Row]) -> None:
-        """The match keys, and the names' readings, own search terms and duplicate keys (which
-        the functions computing them remember, while they are reused; the A–Z letter reads the
-        same reading)."""
+        """The match keys, the field checks of a new customer, and the names' readings, own
+        search terms and duplicate keys (which the functions computing them remember, while
+        they are reused; the A–Z letter reads the same reading)."""
         for row in rows:
             if not row.ok:
                 continue
             self.key_of(row)
+            self.checked(row)
             values = CUSTOMER_DEFAULTS | row.values
             kind, name, phone, email = (values[k] for k in ("kind", "name", "phone", "email"))
             if isinstance(name, str) and isinstance(kind, str):
@@ -405,10 +430,27 @@ class CustomerImporter(Importer):
                 row.memo["key"] = match_text(self.match_key, row.values.get(self.match_key) or "")
         return row.memo["key"]
 
+    def checked(self, row: Row) -> tuple[dict[str, Any], ValidationFailed | None]:
+        """The row's values of a new customer, checked by the model's field rules as
+        `create_customer` checks them (the values cleaned, and what is wrong), worked out once."""
+        if "checked" not in row.memo:
+            values = {name: row.values[name] for name in CUSTOMER_VALUES if row.given(name)}
+            try:
+                self.checks.check(values)
+                row.memo["checked"] = values, None
+            except ValidationFailed as invalid:
+                row.memo["checked"] = values, invalid
+        checked: tuple[dict[str, Any], ValidationFailed | None] = row.memo["checked"]
+        return checked
+
     def run(self, rows: list[Row], lock: bool) -> Outcome:
         outcome = Outcome()
         self.batch_keys = []
-        wanted = [row for row in rows if row.ok]
+        wanted = [
+            row
+            for row in rows
+            if row.ok and not self.repeats(row, self.key_of(row), self.match_key)
+        ]
         self._match(wanted, lock)
         mapped = rows[0].raw.keys() if rows else set()
         given = [name for name in CUSTOMER_VALUES if name in mapped]
@@ -420,7 +462,6 @@ class CustomerImporter(Importer):
                 continue
             pooled = self.owners.pool(row)
             owner_id = None if pooled else self.owners.resolve(row)
-            values = {name: row.values[name] for name in given if row.given(name)}
             try:
                 clear = protected_values(row, Customer)
             except ValidationFailed as invalid:
@@ -429,6 +470,7 @@ class CustomerImporter(Importer):
             if not row.ok:
                 continue
             if row.record is not None:
+                values = {name: row.values[name] for name in given if row.given(name)}
                 changes = self._change(
                     row, row.record, values, clear, pooled=pooled, owner_id=owner_id
                 )
@@ -437,7 +479,7 @@ class CustomerImporter(Importer):
                 continue
             if not self.first_time(row, self.key_of(row), self.match_key):
                 continue
-            customer = self._new(row, None if pooled else owner_id or self.actor.user_id, values)
+            customer = self._new(row, None if pooled else owner_id or self.actor.user_id)
             contact = self._first_contact(row)
             if row.ok:
                 customer.values.update({name: encrypt(text) for name, text in clear.items()})
@@ -515,14 +557,13 @@ class CustomerImporter(Importer):
             self.batch_keys.append(key)
         return True
 
-    def _new(self, row: Row, owner_id: int | None, values: dict[str, Any]) -> NewCustomer:
+    def _new(self, row: Row, owner_id: int | None) -> NewCustomer:
         """A new customer of the row's values, checked by the model's field rules and the
         workspace's custom fields as `create_customer` checks them."""
-        values["owner_id"] = owner_id
-        try:
-            self.checks.check(values)
-        except ValidationFailed as invalid:
+        checked, invalid = self.checked(row)
+        if invalid is not None:
             service_problems(row, invalid, self.fields)
+        values = {**checked, "owner_id": owner_id}
         try:
             values["custom"] = self.custom.clean(row, None)
         except ValidationFailed as invalid:
@@ -704,6 +745,16 @@ def write_customers(
     )
 
 
+def _in_turn(*functions: Callable[[], None]) -> Callable[[], None]:
+    """A function calling each of these in turn."""
+
+    def call() -> None:
+        for function in functions:
+            function()
+
+    return call
+
+
 def pk_of(customer: Linked) -> int:
     """The id of a customer that exists, or was just written."""
     assert customer.pk is not None
@@ -730,9 +781,14 @@ class CustomerLinks:
             self.checks = FieldChecks(Customer, NOT_VALIDATED)
             self.custom = CustomValues(importer.actor.workspace_id, "customer")
 
-    def rolled_back(self) -> None:
-        for text in self.batch:
-            self.created.pop(text, None)
+    def forgetting(self) -> Callable[[], None]:
+        texts = self.batch
+
+        def forget() -> None:
+            for text in texts:
+                self.created.pop(text, None)
+
+        return forget
 
     def resolve(self, rows: list[Row], lock: bool) -> tuple[dict[int, Linked], list[NewCustomer]]:
         """Each row's customer (by row number) and the customers to create for them."""
@@ -806,15 +862,18 @@ class ContactImporter(Importer):
         super().__init__(*args, **kwargs)
         self.links = CustomerLinks(self)
 
-    def rolled_back(self) -> None:
-        super().rolled_back()
-        self.links.rolled_back()
+    def forgetting(self) -> Callable[[], None]:
+        return _in_turn(super().forgetting(), self.links.forgetting())
 
     def run(self, rows: list[Row], lock: bool) -> Outcome:
         outcome = Outcome()
         wanted = [row for row in rows if row.ok]
         linked, new_customers = self.links.resolve(wanted, lock)
-        wanted = [row for row in wanted if row.ok]
+        wanted = [
+            row
+            for row in wanted
+            if row.ok and not self.repeats(row, self._key_of(row, linked), self._column())
+        ]
         self._match(wanted, linked, lock)
         new: list[tuple[Row, Contact, Linked]] = []
         changed: list[tuple[Row, Contact, dict[str, list[Any]]]] = []
@@ -845,9 +904,7 @@ class ContactImporter(Importer):
                 if row.ok:
                     changed.append((row, contact, changes))
                 continue
-            if not self.first_time(
-                row, (customer.pk or id(customer), self._key(row)), self._column()
-            ):
+            if not self.first_time(row, self._key_of(row, linked), self._column()):
                 continue
             contact = Contact(workspace_id=self.actor.workspace_id, **values)
             protected.seal(contact, clear)
@@ -882,6 +939,11 @@ class ContactImporter(Importer):
 
     def _column(self) -> str:
         return self.match_key if self.match_key in (ID, NAME) else f"{self.match_key}s"
+
+    def _key_of(self, row: Row, linked: Mapping[int, Linked]) -> tuple[int, Any]:
+        """The row's match key under its customer (one the batch creates has no id yet)."""
+        customer = linked[row.number]
+        return customer.pk or id(customer), self._key(row)
 
     def _key(self, row: Row) -> Any:
         if self.match_key == ID:
@@ -997,15 +1059,19 @@ class DealImporter(Importer):
             (s.pipeline_id, normalise(s.name)): s for s in visible(Stage, self.actor)
         }
 
-    def rolled_back(self) -> None:
-        super().rolled_back()
-        self.links.rolled_back()
+    def forgetting(self) -> Callable[[], None]:
+        return _in_turn(super().forgetting(), self.links.forgetting())
 
     def run(self, rows: list[Row], lock: bool) -> Outcome:
         outcome = Outcome()
         wanted = [row for row in rows if row.ok]
         linked, _new = self.links.resolve(wanted, lock)
-        wanted = [row for row in wanted if row.ok]
+        wanted = [
+            row
+            for row in wanted
+            if row.ok
+            and not self.repeats(row, (linked[row.number].pk, self._key(row)), self.match_key)
+        ]
         self._match(wanted, linked, lock)
         for row in wanted:
             if not row.ok:

@@ -10,10 +10,14 @@ real run would without writing anything.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import itertools
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, TypeVar
 
 from django.core.files.storage import default_storage
@@ -309,11 +313,10 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             stored += _store(job, early, headers, stored)
             counts["failed"] += len(early)
             following = _preparing(importer, table.rows, batch_rows, mapped)
-            number, ahead = 0, following()
-            while ahead is not None:
-                number += 1
-                batch, rows = ahead
-                outcome, ahead = _run_batch(importer, rows, job.dry_run, following)
+            batches = _overlapped if _overlapping() else _in_line
+            for number, (batch, outcome) in enumerate(
+                batches(importer, following, job.dry_run), start=1
+            ):
                 stored += _store(job, outcome.problems, headers, stored)
                 created.extend(outcome.created)
                 updated.extend(outcome.updated)
@@ -387,32 +390,136 @@ def _preparing(
     return following
 
 
+def _overlapping() -> bool:
+    """Whether each batch runs on a connection of its own, writing its search terms and
+    committing while the next batch runs (`_overlapped`): on PostgreSQL, where the database
+    works on two connections at once, and only where each batch really commits (not inside a
+    caller's transaction, such as a test's, which another connection could not see)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+Batches = Iterator[tuple[list[tuple[int, list[str]]], Outcome]]
+Events = tuple[threading.Event, threading.Event]
+
+
+def _in_line(
+    importer: Importer, following: Callable[[], Prepared | None], dry_run: bool
+) -> Batches:
+    """Each batch and its outcome, run on this connection one after another; the next batch
+    is prepared while the search terms of one are written."""
+    ahead = following()
+    while ahead is not None:
+        batch, rows = ahead
+        outcome, ahead = _run_batch(importer, rows, dry_run, following)
+        yield batch, outcome
+
+
+def _overlapped(
+    importer: Importer, following: Callable[[], Prepared | None], dry_run: bool
+) -> Batches:
+    """Each batch and its outcome, each batch run in a thread on a connection of its own, in
+    its own transaction. A batch runs once the one before has run; while that one writes its
+    search terms and commits, this one matches, checks and writes its customers, and this
+    thread prepares the batch after it: the database fills the terms' indexes on one
+    connection while it takes the next customers on another (the terms' COPY grows to most of
+    a batch's time at a million customers).
+
+    The batches stay apart as the batches run in line do: each commits whole or not at all
+    (with its search terms), and none reads what the one before wrote (it is not committed
+    yet): the rows of one file are told apart in memory, by `Importer.seen` and the duplicate
+    keys. A batch the database refuses after the next one has run is forgotten all the same,
+    so a row of the next one refused as a repeat of one of its rows keeps that reason.
+    """
+    language = translation.get_language()
+    crashed = threading.Event()
+    # The batch before has run (`turn`), and has committed or rolled back (`ended`).
+    turn, ended = threading.Event(), threading.Event()
+    turn.set()
+    ended.set()
+    in_flight: collections.deque[tuple[list[tuple[int, list[str]]], Future[Outcome | None]]]
+    in_flight = collections.deque()
+
+    def in_turn(rows: list[Row], before: Events, this: Events) -> Outcome | None:
+        try:
+            before[0].wait()
+            if crashed.is_set():
+                return None  # a batch before this one crashed: the job stops
+            with translation.override(language):
+                outcome, _none = _run_batch(importer, rows, dry_run, this[0].set, before[1].wait)
+            return outcome
+        except BaseException:
+            crashed.set()
+            raise
+        finally:
+            for event in this:
+                event.set()
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import-batch") as pool:
+        try:
+            ahead = following()
+            while ahead is not None or in_flight:
+                if ahead is not None:
+                    batch, rows = ahead
+                    this = (threading.Event(), threading.Event())
+                    in_flight.append((batch, pool.submit(in_turn, rows, (turn, ended), this)))
+                    turn, ended = this
+                    ahead = following()
+                if in_flight and (ahead is None or len(in_flight) == 2):
+                    batch, future = in_flight.popleft()
+                    outcome = future.result()
+                    assert outcome is not None  # only a batch after one that crashed has none
+                    yield batch, outcome
+        except Exception:
+            # What the batches still running commit is counted before the error is raised.
+            crashed.set()
+            for batch, future in in_flight:
+                with contextlib.suppress(Exception):
+                    if (outcome := future.result()) is not None:
+                        yield batch, outcome
+            raise
+        finally:
+            crashed.set()  # no batch starts after this, however the caller stopped reading
+
+
 def _run_batch(
-    importer: Importer, rows: list[Row], dry_run: bool, following: Callable[[], T]
+    importer: Importer,
+    rows: list[Row],
+    dry_run: bool,
+    meanwhile: Callable[[], T],
+    before_commit: Callable[[], object] = lambda: None,
 ) -> tuple[Outcome, T]:
     """One batch in one transaction; on a database error none of its rows is written and
     each row that was to be is reported with the database's reason.
 
-    While the batch's last writes run (`Importer.writing_behind`), `following()` prepares the
-    next batch, which must not touch the database; its result is returned with the outcome.
+    While the batch's last writes run (`Importer.writing_behind`), `meanwhile()` runs, which
+    must not use this connection (it prepares the next batch, or lets it run on a connection
+    of its own); its result is returned with the outcome. `before_commit()` waits, when
+    batches overlap, for the batch before to end: they commit in the order of the file, so a
+    batch's contacts never point at customers whose batch has not committed yet.
     """
     ahead: list[T] = []
     preparing = False
+    forget: Callable[[], None] | None = None
     try:
         # Bulk writes use the driver directly (COPY): its errors become Django's here too.
         with transaction.atomic(), connection.wrap_database_errors:
             outcome = importer.run(rows, lock=not dry_run)
+            forget = importer.forgetting()
             with importer.writing_behind():
                 preparing = True
-                ahead.append(following())
+                ahead.append(meanwhile())
+            before_commit()
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as refused:
         if preparing and not ahead:
             raise  # the next batch failed to be prepared: that is no refusal of this one
+        if forget is None:
+            forget = importer.forgetting()
         if not ahead:
-            ahead.append(following())
-        importer.rolled_back()
+            ahead.append(meanwhile())
+        forget()
         reason = gettext(
             "The database refused this batch of rows, so none was saved: %(error)s"
         ) % {
