@@ -313,7 +313,7 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             stored += _store(job, early, headers, stored)
             counts["failed"] += len(early)
             following = _preparing(importer, table.rows, batch_rows, mapped)
-            batches = _overlapped if _overlapping() else _in_line
+            batches = _overlapped if _overlapping(job.entity) else _in_line
             for number, (batch, outcome) in enumerate(
                 batches(importer, following, job.dry_run), start=1
             ):
@@ -390,12 +390,20 @@ def _preparing(
     return following
 
 
-def _overlapping() -> bool:
+def _overlapping(entity: str) -> bool:
     """Whether each batch runs on a connection of its own, writing its search terms and
     committing while the next batch runs (`_overlapped`): on PostgreSQL, where the database
     works on two connections at once, and only where each batch really commits (not inside a
-    caller's transaction, such as a test's, which another connection could not see)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    caller's transaction, such as a test's, which another connection could not see).
+
+    For customers only, whose batches need nothing of one another in the database. A batch of
+    contacts may add to a customer the batch before created (from vCards), and recompute its
+    search terms and duplicate keys: that needs the customer committed."""
+    return (
+        entity == ImportEntity.CUSTOMERS
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
 
 
 Batches = Iterator[tuple[list[tuple[int, list[str]]], Outcome]]
@@ -515,11 +523,9 @@ def _run_batch(
     except DatabaseError as refused:
         if preparing and not ahead:
             raise  # the next batch failed to be prepared: that is no refusal of this one
-        if forget is None:
-            forget = importer.forgetting()
+        (forget or importer.forgetting())()
         if not ahead:
             ahead.append(meanwhile())
-        forget()
         reason = gettext(
             "The database refused this batch of rows, so none was saved: %(error)s"
         ) % {
