@@ -330,7 +330,7 @@ class Importer:
     def first_time(self, row: Row, key: Any, column: str) -> bool:
         """Whether no earlier row of the file was to create a record with this key, which
         this row now is; a repeat is reported."""
-        if not key or (isinstance(key, tuple) and not key[-1]):
+        if not _keyed(key):
             return True
         earlier = self.seen.setdefault(key, row.number)
         if earlier == row.number:
@@ -343,7 +343,7 @@ class Importer:
         the row is reported. Asked before the rows are matched, so that such a row is refused
         in whichever batch it comes, whether or not the earlier row's batch has committed
         yet (batches overlap on PostgreSQL: see `imports._overlapped`)."""
-        earlier = self.seen.get(key) if key else None
+        earlier = self.seen.get(key) if _keyed(key) else None
         if earlier is None or earlier == row.number:
             return False
         self._repeat(row, column, earlier)
@@ -743,6 +743,11 @@ def write_customers(
         for c in customers
         if c.pooled
     )
+
+
+def _keyed(key: Any) -> bool:
+    """Whether a match key names a record: not empty, nor empty under its customer."""
+    return bool(key) and not (isinstance(key, tuple) and not key[-1])
 
 
 def _in_turn(*functions: Callable[[], None]) -> Callable[[], None]:

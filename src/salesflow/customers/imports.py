@@ -503,8 +503,8 @@ def _run_batch(
     While the batch's last writes run (`Importer.writing_behind`), `meanwhile()` runs, which
     must not use this connection (it prepares the next batch, or lets it run on a connection
     of its own); its result is returned with the outcome. `before_commit()` waits, when
-    batches overlap, for the batch before to end: they commit in the order of the file, so a
-    batch's contacts never point at customers whose batch has not committed yet.
+    batches overlap, for the batch before to end: they commit in the order of the file, so
+    what an import has committed is always the file up to some row.
     """
     ahead: list[T] = []
     preparing = False
