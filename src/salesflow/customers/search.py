@@ -217,7 +217,7 @@ class CustomerSearch:
         ids = {customer_id for _rank, _term, customer_id in rows}
         best: dict[int, tuple[int, str]] = {}
         # These ids were just read through `visible()`. Naming only them (no workspace, no
-        # owner) leaves the databases one index to read, (customer, term): given more, SQLite
+        # owner) leaves the databases one index to read, the customer's: given more, SQLite
         # without statistics walks the workspace, PostgreSQL each of a manager's owners.
         matches = SearchTerm.objects.filter(
             customer_id__in=ids, term__gte=term, term__lt=_after(term)
