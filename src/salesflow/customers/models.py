@@ -338,7 +338,7 @@ class SearchTerm(models.Model):
                 name="searchterm_by_owner",
             ),
             # A customer's terms: replaced when it changes, and read for a page's best matches
-            # (some twenty a customer, read from the table). Keyed by the customer alone, an
+            # (about fifteen a customer, read from the table). Keyed by the customer alone, an
             # import's COPY of a batch's terms into 8.2 million took 0.65 s for this index
             # instead of 1.14 s with the term beside it (docs/benchmarks.md).
             models.Index(fields=["customer"], name="searchterm_by_customer"),

@@ -1,5 +1,5 @@
 """A customer's search terms indexed by the customer alone: the term beside it made the index
-cost an import's COPY of a batch's terms nearly twice as much, and a customer's twenty-odd
+cost an import's COPY of a batch's terms nearly twice as much, and a customer's fifteen-odd
 terms are read from the table as fast."""
 
 from django.db import migrations, models
