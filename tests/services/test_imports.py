@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import gc
 import io
+import sys
 import weakref
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from salesflow.core import writes
-from salesflow.core.bulk import COLLECT_EVERY, collected_between_batches
+from salesflow.core.bulk import COLLECT_EVERY, SWITCH_INTERVAL, collected_between_batches
 from salesflow.core.encryption import decrypt
 from salesflow.core.errors import ValidationFailed
 from salesflow.core.models import AuditRecord
@@ -222,6 +224,17 @@ def test_bad_rows_are_reported_by_row_field_and_reason_and_good_rows_go_in(world
     assert Customer.objects.get(name="Good Three").owner_id == world.rep_east.user_id
 
 
+def test_rows_are_read_and_checked_in_the_language_of_the_import(world: World) -> None:
+    # Given an import started in Chinese, in batches of one row (each read and checked while
+    # the one before writes its search terms)
+    data = "Name,Kind,Phone\n好客户,企业,13800000001\n坏客户,robot,13800000002\n另一个,个人,\n"
+    with translation.override("zh-hans"):
+        job = run(world.admin, upload(world.admin, "a.csv", data.encode()), batch_rows=1)
+    # Then the rows' problems read in Chinese, the kinds' labels included
+    assert problems(job) == [(3, "Kind", "robot", "请从以下选项中选择：企业, 个人。")]
+    assert names(world.admin) == sorted(["好客户", "另一个"])
+
+
 def test_a_row_with_a_bad_first_contact_is_left_out_whole(world: World) -> None:
     # Given a customer row whose first contact has an invalid e-mail address
     data = "Name,Contact name,Contact emails\nRedhill,Li Lei,li@@x\nBluewater,Han Meimei,han@b.cn\n"
@@ -297,14 +310,25 @@ def test_between_batches_the_collector_runs_when_asked_and_is_restored_afterward
     assert gc.get_freeze_count() == 0
 
 
-def test_an_import_leaves_the_collector_as_it_found_it(
+def test_an_import_leaves_the_collector_and_thread_switches_as_it_found_them(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    interval = sys.getswitchinterval()
+    run_batch, during = imports._run_batch, []
+
+    def noting_the_interval(*args: Any) -> Any:
+        during.append(sys.getswitchinterval())
+        return run_batch(*args)
+
+    monkeypatch.setattr(imports, "_run_batch", noting_the_interval)
     data = (HEADERS + ROWS).encode()
     job = run(world.admin, upload(world.admin, "a.csv", data), batch_rows=1)
     assert (job.status, job.created) == ("finished", 2)
+    # the threads took turns often while the batches ran, and as before afterwards
+    assert during == pytest.approx([SWITCH_INTERVAL, SWITCH_INTERVAL])
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == interval
 
     # even when it stops halfway on an error
     def crash(*args: Any) -> None:
@@ -316,6 +340,7 @@ def test_an_import_leaves_the_collector_as_it_found_it(
     assert ImportJob.objects.get(file__endswith="b.csv").status == ImportStatus.FAILED
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == interval
 
 
 # A database refusing a customer's name, or its search term: the terms are written last,

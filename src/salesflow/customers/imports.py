@@ -29,7 +29,12 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from salesflow.core import writes
-from salesflow.core.bulk import collected_between_batches, refresh_statistics, writing_batches
+from salesflow.core.bulk import (
+    collected_between_batches,
+    refresh_statistics,
+    switching_often,
+    writing_batches,
+)
 from salesflow.core.errors import FieldError, ValidationFailed
 from salesflow.core.scoping import Actor, get_visible, visible
 from salesflow.customers import importfiles
@@ -305,6 +310,7 @@ def execute(actor: Actor, job: ImportJob, batch_rows: int = BATCH_ROWS) -> Impor
             default_storage.open(job.file, "rb") as stream,
             writing_batches(),
             collected_between_batches() as collect,
+            switching_often(),
         ):
             total = _count_rows(stream, job)
             _progress(job, status=ImportStatus.RUNNING, total=total, **counts)
